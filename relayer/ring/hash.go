@@ -32,7 +32,8 @@ var twoPow256ModN = mustScalarHex("000000000000000000000000000000014551231950b75
 // When v has leading zero bytes (v < 2^248, about 1 in 256 hashes) the copy
 // shifts it left by 8 bits per missing byte, so the scalar is v·2^(8z), not v.
 // go-dleq panics if that shifted value is ≥ N; ok is false in that case.
-func hashToScalar(in []byte) (s secp.ModNScalar, ok bool) {
+// padded reports that the shift happened.
+func hashToScalar(in []byte) (s secp.ModNScalar, padded, ok bool) {
 	h := sha3.Sum512(in)
 	var hi, lo [32]byte
 	copy(hi[:], h[:32])
@@ -51,19 +52,19 @@ func hashToScalar(in []byte) (s secp.ModNScalar, ok bool) {
 		z++
 	}
 	if z == 0 || z == len(b) {
-		return v, true
+		return v, false, true
 	}
 	var aligned [32]byte
 	copy(aligned[:], b[z:])
 	if s.SetBytes(&aligned) != 0 {
-		return s, false
+		return s, true, false
 	}
-	return s, true
+	return s, true, true
 }
 
 // challenge computes c = hashToScalar(msg || enc(L) || enc(R)) with the
 // compressed encodings of the affine points L and R (ring-go's challenge).
-func challenge(msg *[32]byte, l, r *encodedPoint) (secp.ModNScalar, bool) {
+func challenge(msg *[32]byte, l, r *encodedPoint) (c secp.ModNScalar, padded, ok bool) {
 	var buf [challengeInputLen]byte
 	copy(buf[:32], msg[:])
 	copy(buf[32:32+pointLen], l[:])

@@ -2,6 +2,7 @@ package ring
 
 import (
 	"crypto/sha256"
+	"crypto/sha3"
 	"encoding/hex"
 	"math/big"
 	"math/rand/v2"
@@ -146,3 +147,5 @@ func randMsg(rng *rand.Rand) [32]byte {
 	}
 	return m
 }
+
+func sha3Sum512(in []byte) [64]byte { return sha3.Sum512(in) }

@@ -33,6 +33,10 @@ type Signer struct {
 	image     encodedPoint
 	imageComb *combTable
 	rand      io.Reader
+
+	// decoy, when set (tests only), replaces the random s_i of the member
+	// at position i given its challenge c_i.
+	decoy func(i int, c, s *secp.ModNScalar)
 }
 
 // NewSigner returns a Signer for the member of ring whose private key is
@@ -111,6 +115,9 @@ func (s *Signer) signOrder(msg [32]byte, order []int, pos int) ([]byte, error) {
 		if err := s.randomScalar(&si); err != nil {
 			return nil, err
 		}
+		if s.decoy != nil {
+			s.decoy(i, &c, &si)
+		}
 		putMember(out, i, &si, &m.key)
 		var sd, cd combDigits
 		sd.set(&si)
@@ -135,7 +142,7 @@ func (s *Signer) signOrder(msg [32]byte, order []int, pos int) ([]byte, error) {
 func (s *Signer) next(msg *[32]byte, l, r *secp.JacobianPoint) (secp.ModNScalar, error) {
 	var le, re encodedPoint
 	encodePair(l, r, &le, &re)
-	c, ok := challenge(msg, &le, &re)
+	c, _, ok := challenge(msg, &le, &re)
 	if !ok {
 		return c, errors.New("challenge hash padded past the group order")
 	}

@@ -41,6 +41,7 @@ type Verifier struct {
 	maxMembers int
 
 	imageTables atomic.Uint64
+	padded      atomic.Uint64
 }
 
 // Stats are cumulative counters, for the caller's metrics.
@@ -50,6 +51,7 @@ type Stats struct {
 	RingCacheEvictions uint64 // rings dropped by the LRU
 	RingCacheEntries   int    // rings cached now
 	ImageTables        uint64 // key-image comb tables built
+	PaddedChallenges   uint64 // challenges that took go-dleq's left-aligned padding path
 }
 
 // New returns a Verifier. A zero Config gets the defaults.
@@ -69,6 +71,7 @@ func (v *Verifier) Stats() Stats {
 		RingCacheEvictions: v.cache.evictions.Load(),
 		RingCacheEntries:   v.cache.len(),
 		ImageTables:        v.imageTables.Load(),
+		PaddedChallenges:   v.padded.Load(),
 	}
 }
 
@@ -121,7 +124,10 @@ func (v *Verifier) Verify(ring *Ring, msg [32]byte, sig []byte) error {
 
 	var c0 secp.ModNScalar
 	c0.SetByteSlice(sig[sizeLen : sizeLen+scalarLen])
-	c, ok := closeRing(ring, &msg, sig, n, &c0, &img, imgComb)
+	c, padded, ok := closeRing(ring, &msg, sig, n, &c0, &img, imgComb)
+	if padded > 0 {
+		v.padded.Add(uint64(padded))
+	}
 	if !ok {
 		return reject(ReasonChallengeOverflow, "challenge hash padded past the group order")
 	}
@@ -179,8 +185,9 @@ func checkMembers(ring *Ring, sig []byte, n int) error {
 
 // closeRing walks the ring of challenges from c0 and returns the final one:
 // for each member i, L_i = s_i·G + c_i·P_i, R_i = s_i·H_p(P_i) + c_i·I and
-// c_{i+1} = H(m ‖ L_i ‖ R_i). ok is false on a challenge overflow.
-func closeRing(ring *Ring, msg *[32]byte, sig []byte, n int, c0 *secp.ModNScalar, img *affinePoint, imgComb *combTable) (secp.ModNScalar, bool) {
+// c_{i+1} = H(m ‖ L_i ‖ R_i). It also counts the challenges that were padded;
+// ok is false on a challenge overflow.
+func closeRing(ring *Ring, msg *[32]byte, sig []byte, n int, c0 *secp.ModNScalar, img *affinePoint, imgComb *combTable) (c secp.ModNScalar, padded int, ok bool) {
 	g := baseComb()
 	var wt *wnafTable
 	var wtStore wnafTable
@@ -188,7 +195,7 @@ func closeRing(ring *Ring, msg *[32]byte, sig []byte, n int, c0 *secp.ModNScalar
 		wtStore.set(img)
 		wt = &wtStore
 	}
-	c := *c0
+	c = *c0
 	for i := range n {
 		sb, key := memberAt(sig, i)
 		m := &ring.members[ring.lookup(key)]
@@ -207,10 +214,14 @@ func closeRing(ring *Ring, msg *[32]byte, sig []byte, n int, c0 *secp.ModNScalar
 		}
 		var le, re encodedPoint
 		encodePair(&l, &r, &le, &re)
-		var ok bool
-		if c, ok = challenge(msg, &le, &re); !ok {
-			return c, false
+		var pad bool
+		c, pad, ok = challenge(msg, &le, &re)
+		if pad {
+			padded++
+		}
+		if !ok {
+			return c, padded, false
 		}
 	}
-	return c, true
+	return c, padded, true
 }
