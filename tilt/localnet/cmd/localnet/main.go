@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/shannon-ops/pocket-relay-miner/tilt/localnet"
+)
+
+// exitNotRunning is status's exit code when a recorded process has stopped.
+const exitNotRunning = 3
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: localnet up|status|down [-dir DIR] [flags]; localnet <cmd> -h for flags")
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	var err error
+	code := 0
+	switch args[0] {
+	case "up":
+		err = up(ctx, args[1:], stdout, stderr)
+	case "down":
+		err = down(ctx, args[1:], stderr)
+	case "status":
+		code, err = status(ctx, args[1:], stdout)
+	default:
+		usage(stderr)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "localnet:", err)
+		return 1
+	}
+	return code
+}
+
+func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", ".localnet", "directory of the stack (chain home, logs, PIDs, state)")
+	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	redis := fs.Bool("redis", true, "start a redis-server")
+	backend := fs.Bool("backend", true, "start the backend-server")
+	relayMiner := fs.Bool("relayminer", true, "start poktroll's reference relay miner for supplier1 (implies -backend)")
+	blocks := fs.Uint64("session-blocks", localnet.DefaultSession().NumBlocksPerSession, "blocks per session")
+	timeout := fs.Duration("timeout", 15*time.Minute, "give up after this long (includes a cold pocketd build)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	sess := localnet.DefaultSession()
+	sess.NumBlocksPerSession = *blocks
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	l, err := localnet.Up(ctx, localnet.Options{
+		Dir: *dir, Redis: *redis, Backend: *backend, RelayMiner: *relayMiner, Detach: true,
+		Session: sess, Log: stderr,
+	})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, l)
+	}
+	printSummary(stdout, l, l.Status(ctx))
+	return nil
+}
+
+func down(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("down", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", ".localnet", "directory of the stack")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	l, err := localnet.Load(*dir)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintln(stderr, "localnet: nothing recorded in", *dir)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	l.SetLog(stderr)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := l.Down(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(stderr, "localnet: stopped; chain data kept in", l.Dir)
+	return nil
+}
+
+func status(ctx context.Context, args []string, stdout io.Writer) (int, error) {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	dir := fs.String("dir", ".localnet", "directory of the stack")
+	asJSON := fs.Bool("json", false, "print as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 1, err
+	}
+	l, err := localnet.Load(*dir)
+	if err != nil {
+		return 1, err
+	}
+	st := l.Status(ctx)
+	code := 0
+	for _, p := range st.Processes {
+		if !p.Running {
+			code = exitNotRunning
+		}
+	}
+	if *asJSON {
+		return code, writeJSON(stdout, struct {
+			*localnet.Localnet
+			Status localnet.Status `json:"status"`
+		}{l, st})
+	}
+	printSummary(stdout, l, st)
+	return code, nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
