@@ -154,6 +154,10 @@ func (e *engine) run(ctx context.Context) error {
 		case out := <-l.roundDone:
 			l.inflight = false
 			e.apply(l, out)
+			if l.wantsNew(out.attempted) {
+				// The plan grew in this round (a replica left): try at once, not a period later.
+				e.startRound(l)
+			}
 		case h := <-l.stopDone:
 			e.stopped(l, h)
 		case ev := <-e.ended:
@@ -183,6 +187,19 @@ func (l *loop) earliestDeadline(budget time.Duration) (time.Time, bool) {
 		}
 	}
 	return first, found
+}
+
+// wantsNew reports whether the plan wants an id that is not held and was not just tried.
+func (l *loop) wantsNew(attempted map[string]bool) bool {
+	if l.shutting {
+		return false
+	}
+	for id := range l.desired {
+		if l.holdings[id] == nil && !attempted[id] {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *engine) shutdown(l *loop) {

@@ -25,6 +25,7 @@ type roundOut struct {
 	live      []string
 	liveOK    bool
 	acquired  []acquiredLease
+	attempted map[string]bool // ids this round tried to acquire
 }
 
 // startRound snapshots what to do and runs it on its own goroutine; run waits for it.
@@ -56,7 +57,12 @@ func (e *engine) startRound(l *loop) {
 	go func() {
 		ctx, cancel := context.WithTimeout(l.base, e.ttl)
 		defer cancel()
-		l.roundDone <- e.round(ctx, in)
+		out := e.round(ctx, in)
+		out.attempted = make(map[string]bool, len(in.acquire))
+		for _, id := range in.acquire {
+			out.attempted[id] = true
+		}
+		l.roundDone <- out
 	}()
 }
 
