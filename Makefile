@@ -64,6 +64,40 @@ lint: ## gofmt check, go vet and staticcheck (built from the module proxy).
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VER) ./...
 
+# ---- Local stack and end-to-end tests (tilt/) ------------------------------------------------
+# `make localnet` runs everything in the background under $(LOCALNET_DIR); `make localnet-down`
+# stops exactly what it started. Our relayer and miner join the stack in tilt/localnet (Options).
+
+LOCALNET_DIR  ?= .localnet
+LOCALNET_ARGS ?=
+E2E_TIMEOUT   ?= 25m
+
+.PHONY: backend-server
+backend-server: ## Build bin/backend-server, the multi-transport test backend (tilt/backend).
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/backend-server ./tilt/backend-server
+
+.PHONY: localnet-cli
+localnet-cli:
+	@mkdir -p $(BIN)
+	@$(GO) build -o $(BIN)/localnet ./tilt/localnet/cmd/localnet
+
+.PHONY: localnet
+localnet: deps pocketd backend-server localnet-cli ## Start chain + staked actors, redis, backend, reference relay miner in the background (.localnet/).
+	$(BIN)/localnet up -dir $(LOCALNET_DIR) $(LOCALNET_ARGS)
+
+.PHONY: localnet-status
+localnet-status: localnet-cli ## Show what make localnet started and the chain height (exit 3 if something stopped).
+	@$(BIN)/localnet status -dir $(LOCALNET_DIR)
+
+.PHONY: localnet-down
+localnet-down: localnet-cli ## Stop only the processes make localnet started and wait for their ports to close.
+	$(BIN)/localnet down -dir $(LOCALNET_DIR)
+
+.PHONY: e2e
+e2e: deps pocketd ## End-to-end tests (build tag e2e) against a fresh local chain per package.
+	$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v ./tilt/e2e/...
+
 .PHONY: clean
 clean: ## Remove build outputs.
 	rm -rf $(BIN)
