@@ -267,10 +267,6 @@ func (e *engine) stopped(l *loop, h *holding) {
 	if h.state == stopping || h.reason == LossRedisError {
 		l.release = append(l.release, h.fence)
 	}
-	if !l.shutting && e.members == "" && l.desired[h.id] && !l.inflight {
-		// The global lease: contend again right away rather than a period later.
-		e.startRound(l)
-	}
 }
 
 func (e *engine) workEnded(l *loop, ev endEvent) {
