@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/shannon-ops/pocket-relay-miner/transport"
+	"github.com/shannon-ops/pocket-relay-miner/transport/redistest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -81,3 +82,9 @@ func (r *runner) stop(t *testing.T) error {
 }
 
 func nopLog() zerolog.Logger { return zerolog.Nop() }
+
+var testKeys = transport.MustKeys("t")
+
+const testTTL, testRenew = 500 * time.Millisecond, 100 * time.Millisecond
+
+func newServer(t *testing.T) *redistest.Server { return redistest.Start(t) }
