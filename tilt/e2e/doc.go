@@ -12,6 +12,6 @@
 //
 // # Adding a test
 // Send relays through the component under test, note the session end heights they belong to,
-// then assert with net.WaitForSettlement and net.Balance as TestReferenceRelayMinerSettles
+// then assert with chain.WaitForSettlement and chain.Balance as TestReferenceRelayMinerSettles
 // does. Later issues add our relayer and miner here next to poktroll's reference relay miner.
 package e2e

@@ -5,7 +5,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -14,8 +16,8 @@ import (
 	"github.com/shannon-ops/pocket-relay-miner/tilt/localnet"
 )
 
-// net is the chain every test of the package uses.
-var net *localnet.Localnet
+// chain is the local chain every test of the package uses.
+var chain *localnet.Localnet
 
 // upTimeout bounds bringing the chain up, a cold pocketd build included.
 const upTimeout = 15 * time.Minute
@@ -35,8 +37,17 @@ func run(m *testing.M) int {
 	} else {
 		defer fmt.Fprintln(os.Stderr, "e2e: localnet directory kept in", dir)
 	}
+	rm, err := freePort()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), upTimeout)
-	net, err = localnet.Up(ctx, localnet.Options{Dir: dir, RelayMiner: true, Log: os.Stderr})
+	chain, err = localnet.Up(ctx, localnet.Options{
+		Dir: dir, RelayMiner: true, Log: os.Stderr,
+		Ports:     localnet.Ports{RelayMiner: rm},
+		Endpoints: stakedEndpoints(rm),
+	})
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: bring up localnet:", err)
@@ -46,7 +57,7 @@ func run(m *testing.M) int {
 
 	dctx, dcancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer dcancel()
-	if err := net.Down(dctx); err != nil {
+	if err := chain.Down(dctx); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: stop localnet:", err)
 		code = 1
 	}
@@ -55,4 +66,26 @@ func run(m *testing.M) int {
 		code = 1
 	}
 	return code
+}
+
+// stakedEndpoints stakes supplier1 for every rpc type a relayer serves, all at the reference
+// relay miner's port; the relay client uses the JSON_RPC one.
+func stakedEndpoints(port int) []localnet.Endpoint {
+	host := "127.0.0.1:" + strconv.Itoa(port)
+	svc := localnet.DefaultServiceID
+	return []localnet.Endpoint{
+		{ServiceID: svc, RPCType: localnet.RPCTypeJSONRPC, URL: "http://" + host},
+		{ServiceID: svc, RPCType: localnet.RPCTypeREST, URL: "http://" + host + "/rest"},
+		{ServiceID: svc, RPCType: localnet.RPCTypeWebSocket, URL: "ws://" + host + "/ws"},
+		{ServiceID: svc, RPCType: localnet.RPCTypeGRPC, URL: "http://" + host + "/grpc"},
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }

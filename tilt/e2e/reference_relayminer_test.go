@@ -24,27 +24,27 @@ const ethBlockNumber = `{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","para
 func TestReferenceRelayMinerSettles(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	app, sup, svc := net.Accounts.Application.Address, net.Accounts.Supplier.Address, net.ServiceID
+	app, sup, svc := chain.Accounts.Application.Address, chain.Accounts.Supplier.Address, chain.ServiceID
 
 	// Start at a fresh session so all relays fall in one session (the client fetches the
 	// session once per run); the check below still copes with a boundary in between.
-	before, err := net.CurrentSession(ctx, app, svc)
+	before, err := chain.CurrentSession(ctx, app, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := net.WaitHeight(ctx, before.EndHeight+1); err != nil {
+	if _, err := chain.WaitHeight(ctx, before.EndHeight+1); err != nil {
 		t.Fatal(err)
 	}
-	before, err = net.CurrentSession(ctx, app, svc)
+	before, err = chain.CurrentSession(ctx, app, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	res, err := net.Relay(ctx, ethBlockNumber, relayCount, net.RelayMinerURL)
+	res, err := chain.Relay(ctx, ethBlockNumber, relayCount, chain.RelayMinerURL)
 	if err != nil {
 		t.Fatalf("relay client: %v\n%s", err, res.Output)
 	}
-	after, err := net.CurrentSession(ctx, app, svc)
+	after, err := chain.CurrentSession(ctx, app, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestReferenceRelayMinerSettles(t *testing.T) {
 	var settled int64
 	var settleHeight int64
 	for _, end := range ends {
-		s, err := net.WaitForSettlement(ctx, sup, end)
+		s, err := chain.WaitForSettlement(ctx, sup, end)
 		if errors.Is(err, localnet.ErrNoClaim) && len(ends) > 1 {
 			continue // the relays all landed in the other session
 		}
@@ -82,11 +82,11 @@ func TestReferenceRelayMinerSettles(t *testing.T) {
 		t.Fatalf("chain settled %d relays, client saw %d succeed", settled, res.Succeeded)
 	}
 
-	pre, err := net.BalanceAt(ctx, sup, settleHeight-1)
+	pre, err := chain.BalanceAt(ctx, sup, settleHeight-1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	post, err := net.BalanceAt(ctx, sup, settleHeight)
+	post, err := chain.BalanceAt(ctx, sup, settleHeight)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,3 +218,37 @@ func (l *Localnet) BalanceAt(ctx context.Context, addr string, height int64) (ui
 	}
 	return strconv.ParseUint(r.Balance.Amount, 10, 64)
 }
+
+// SupplierInfo is a supplier as the chain stores it.
+type SupplierInfo struct {
+	OperatorAddress string     `json:"operator_address"`
+	OwnerAddress    string     `json:"owner_address"`
+	Endpoints       []Endpoint `json:"endpoints"` // flattened over services, in chain order
+}
+
+// Supplier reads a supplier's stake configuration (REST).
+func (l *Localnet) Supplier(ctx context.Context, operator string) (SupplierInfo, error) {
+	var r struct {
+		Supplier struct {
+			OperatorAddress string `json:"operator_address"`
+			OwnerAddress    string `json:"owner_address"`
+			Services        []struct {
+				ServiceID string `json:"service_id"`
+				Endpoints []struct {
+					URL     string `json:"url"`
+					RPCType string `json:"rpc_type"`
+				} `json:"endpoints"`
+			} `json:"services"`
+		} `json:"supplier"`
+	}
+	if err := l.getJSON(ctx, l.APIURL, "/pokt-network/poktroll/supplier/supplier/"+operator, nil, &r); err != nil {
+		return SupplierInfo{}, fmt.Errorf("supplier %s: %w", operator, err)
+	}
+	s := SupplierInfo{OperatorAddress: r.Supplier.OperatorAddress, OwnerAddress: r.Supplier.OwnerAddress}
+	for _, svc := range r.Supplier.Services {
+		for _, e := range svc.Endpoints {
+			s.Endpoints = append(s.Endpoints, Endpoint{ServiceID: svc.ServiceID, RPCType: e.RPCType, URL: e.URL})
+		}
+	}
+	return s, nil
+}

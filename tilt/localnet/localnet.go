@@ -134,7 +134,7 @@ func (l *Localnet) up(ctx context.Context, o Options) error {
 		}
 	}
 	if o.Backend {
-		if err := l.startBackend(ctx, o); err != nil {
+		if err := l.startBackend(ctx); err != nil {
 			return err
 		}
 	}

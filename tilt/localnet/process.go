@@ -224,3 +224,35 @@ func assignPorts(p *Ports) error {
 	}
 	return nil
 }
+
+// ProcessSpec describes an extra process for StartProcess: later components (our relayer and
+// miner) join the stack this way, so Down stops them with everything else.
+type ProcessSpec struct {
+	// Name is unique within the stack ("relayer", "miner-1", …).
+	Name string
+	// Binary and Args are what runs; the working directory is Dir.
+	Binary string
+	Args   []string
+	// Addrs are host:port listeners StartProcess waits for and Down waits to see closed.
+	Addrs []string
+}
+
+// StartProcess starts spec as a recorded process of the stack and waits until every one of its
+// Addrs accepts connections (or ctx ends, or the process exits).
+func (l *Localnet) StartProcess(ctx context.Context, spec ProcessSpec) (*Proc, error) {
+	for _, p := range l.Procs {
+		if p.Name == spec.Name {
+			return nil, fmt.Errorf("localnet: a process named %q is already recorded", spec.Name)
+		}
+	}
+	p, err := l.startProc(spec.Name, spec.Binary, spec.Args, spec.Addrs)
+	if err != nil {
+		return p, err
+	}
+	for _, a := range spec.Addrs {
+		if err := p.waitListening(ctx, a); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}

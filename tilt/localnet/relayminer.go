@@ -46,16 +46,12 @@ func (l *Localnet) StartRelayMiner(ctx context.Context) error {
 		return err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(l.Ports.RelayMiner)
-	p, err := l.startProc("relayminer", l.PocketdPath, []string{
-		"relayminer", "start", "--config", cfg, "--home", l.Home, "--keyring-backend", "test", "--chain-id", l.ChainID,
-		"--grpc-insecure=true", "--log_level", "info",
-	}, []string{addr})
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, relayMinerStartTimeout)
 	defer cancel()
-	if err := p.waitListening(ctx, addr); err != nil {
+	if _, err := l.StartProcess(ctx, ProcessSpec{Name: "relayminer", Binary: l.PocketdPath, Addrs: []string{addr}, Args: []string{
+		"relayminer", "start", "--config", cfg, "--home", l.Home, "--keyring-backend", "test", "--chain-id", l.ChainID,
+		"--grpc-insecure=true", "--log_level", "info",
+	}}); err != nil {
 		return err
 	}
 	l.RelayMinerURL = "http://" + addr

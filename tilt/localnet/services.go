@@ -24,16 +24,12 @@ func (l *Localnet) startRedis(ctx context.Context) error {
 		return err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(l.Ports.Redis)
-	p, err := l.startProc("redis", bin, []string{
-		"--port", strconv.Itoa(l.Ports.Redis), "--bind", "127.0.0.1", "--dir", dir,
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
-	}, []string{addr})
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, serviceStartTimeout)
 	defer cancel()
-	if err := p.waitListening(ctx, addr); err != nil {
+	if _, err := l.StartProcess(ctx, ProcessSpec{Name: "redis", Binary: bin, Addrs: []string{addr}, Args: []string{
+		"--port", strconv.Itoa(l.Ports.Redis), "--bind", "127.0.0.1", "--dir", dir,
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning",
+	}}); err != nil {
 		return err
 	}
 	l.RedisURL = "redis://" + addr
@@ -42,16 +38,12 @@ func (l *Localnet) startRedis(ctx context.Context) error {
 }
 
 // startBackend starts bin/backend-server on Ports.Backend with default knobs.
-func (l *Localnet) startBackend(ctx context.Context, o Options) error {
+func (l *Localnet) startBackend(ctx context.Context) error {
 	bin := filepath.Join(l.repoRoot, "bin", "backend-server")
 	addr := "127.0.0.1:" + strconv.Itoa(l.Ports.Backend)
-	p, err := l.startProc("backend", bin, []string{"-listen", addr}, []string{addr})
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, serviceStartTimeout)
 	defer cancel()
-	if err := p.waitListening(ctx, addr); err != nil {
+	if _, err := l.StartProcess(ctx, ProcessSpec{Name: "backend", Binary: bin, Args: []string{"-listen", addr}, Addrs: []string{addr}}); err != nil {
 		return err
 	}
 	l.BackendURL = "http://" + addr
