@@ -122,3 +122,8 @@ func (k Keys) CacheInvalidateChannel() string { return k.base + ":chan:cache-inv
 
 // BlocksChannel is the pub/sub channel on which block headers are published.
 func (k Keys) BlocksChannel() string { return k.base + ":chan:blocks" }
+
+// CacheLiveKeys is the sorted set of the keys of a live cache kind that readers used, scored
+// by the unix milliseconds of their last load. The global leader refreshes its members on new
+// blocks and drops the ones nobody loaded for a while.
+func (k Keys) CacheLiveKeys(kind string) string { return k.base + ":cache-live:" + kind }

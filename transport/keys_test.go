@@ -50,3 +50,15 @@ func hashTag(key string) string {
 	}
 	return key[i+1 : i+1+j]
 }
+
+func TestCacheKeysOfOneKindAreDistinct(t *testing.T) {
+	k := MustKeys("")
+	keys := []string{k.CacheEntry("application", "a"), k.CacheLock("application", "a"), k.CacheLiveKeys("application")}
+	seen := map[string]bool{}
+	for _, key := range keys {
+		if seen[key] || !strings.HasPrefix(key, "prm:v1:") || hashTag(key) != "" {
+			t.Errorf("cache key %q: duplicate, unprefixed or hash-tagged", key)
+		}
+		seen[key] = true
+	}
+}
