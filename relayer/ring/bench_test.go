@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	dleqtypes "github.com/pokt-network/go-dleq/types"
 	ringgo "github.com/pokt-network/ring-go"
 )
 
@@ -107,6 +108,59 @@ func BenchmarkPrepareRing(b *testing.B) {
 					b.Fatal(err)
 				}
 				if err := v.Verify(r, f.msgs[0], f.sigs[0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSign compares ring-go's Sign (+ Serialize) with our Signer.
+func BenchmarkSign(b *testing.B) {
+	for _, size := range benchSizes {
+		f := newBenchFixture(b, size, 0)
+		msg := [32]byte{1}
+		b.Run(fmt.Sprintf("size=%d/impl=ring-go", size), func(b *testing.B) {
+			curve := ringgo.Secp256k1()
+			pts := make([]dleqtypes.Point, size)
+			for i, k := range f.keys {
+				var err error
+				if pts[i], err = curve.DecodeToPoint(k.pub); err != nil {
+					b.Fatal(err)
+				}
+			}
+			r, err := ringgo.NewFixedKeyRingFromPublicKeys(curve, pts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			x, err := curve.DecodeToScalar(f.keys[0].priv)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				sig, err := r.Sign(msg, x)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := sig.Serialize(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("size=%d/impl=ours", size), func(b *testing.B) {
+			v := New(Config{})
+			r, err := v.PrepareRing(pubKeys(f.keys))
+			if err != nil {
+				b.Fatal(err)
+			}
+			s, err := NewSigner(r, f.keys[0].priv)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := s.Sign(msg); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -163,3 +163,13 @@ func putMember(out []byte, i int, s *secp.ModNScalar, key *encodedPoint) {
 	s.PutBytesUnchecked(out[off : off+scalarLen])
 	copy(out[off+scalarLen:off+memberLen], key[:])
 }
+
+// Sign is NewSigner followed by one Signer.Sign. Keep the Signer instead when
+// signing repeatedly: building it costs about as much as one signature.
+func Sign(ring *Ring, msg [32]byte, privKey []byte) ([]byte, error) {
+	s, err := NewSigner(ring, privKey)
+	if err != nil {
+		return nil, err
+	}
+	return s.Sign(msg)
+}

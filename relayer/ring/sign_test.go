@@ -70,3 +70,36 @@ func TestSignerVerifiesInRingGo(t *testing.T) {
 		}
 	}
 }
+
+// A ring larger than linearScanMax looks members up through its map; a
+// signature over a few of its members and one over all of them verify in
+// both implementations.
+func TestLargeRing(t *testing.T) {
+	rng := rand.New(rand.NewChaCha8([32]byte{52}))
+	keys := make([]keyPair, linearScanMax+4)
+	for i := range keys {
+		keys[i] = newKey(rng)
+	}
+	v := New(Config{})
+	r, err := v.PrepareRing(pubKeys(keys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.index == nil {
+		t.Fatal("no member index for a large ring")
+	}
+	msg := randMsg(rng)
+	few := refSign(t, pubKeys(keys[3:5]), keys[4].priv, msg)
+	all, err := Sign(r, msg, keys[7].priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range [][]byte{few, all} {
+		if ref := refVerify(pubKeys(keys), msg, sig); !ref.ok {
+			t.Fatalf("ring-go rejects: %+v", ref)
+		}
+		if err := v.Verify(r, msg, sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
