@@ -112,7 +112,7 @@ func TestAssignMovesFewOnJoin(t *testing.T) {
 func TestConstructorsValidate(t *testing.T) {
 	k := transport.MustKeys("t")
 	c := newClient(t, "redis://127.0.0.1:1")
-	if _, err := NewElection(c, k.GlobalLease(), "a", time.Second, 100*time.Millisecond, nopLog(), nil); err == nil {
+	if _, err := NewElection(c, k.Prefix()+":leader:untagged", "a", time.Second, 100*time.Millisecond, nopLog(), nil); err == nil {
 		t.Error("a lease key without hash tag (counter in another slot) was accepted")
 	}
 	if _, err := NewElection(c, k.LeaderLease("global"), "a", time.Second, 600*time.Millisecond, nopLog(), nil); err == nil {

@@ -93,17 +93,14 @@ func (k Keys) SupplierLease(operator string) string {
 	return k.supplier(operator) + ":lease"
 }
 
-// GlobalLease is the lease of the global leader (singleton duties such as cache refresh).
-func (k Keys) GlobalLease() string { return k.base + ":leader:global" }
-
 // LeaderLease is the lease of the singleton duty named duty (for example "global") among the
-// miners. The duty is the key's hash tag, so the lease, its FencingCounter and any key written
-// under the same tag share one Cluster slot, and a fenced Lua script may touch them together.
-// (GlobalLease has no hash tag: on Cluster its counter lands in another slot.)
+// miners; "global" is the global leader (singleton duties such as cache refresh). The duty is
+// the key's hash tag, so the lease, its FencingCounter and any key written under the same tag
+// share one Cluster slot, and a fenced Lua script may touch them together.
 func (k Keys) LeaderLease(duty string) string { return k.base + ":{leader:" + duty + "}:lease" }
 
 // FencingCounter is the counter that hands out monotonically increasing fencing tokens for the
-// lease named name (a key returned by GlobalLease or SupplierLease).
+// lease named name (a key returned by LeaderLease or SupplierLease).
 func (k Keys) FencingCounter(leaseKey string) string { return leaseKey + ":fence" }
 
 // MinerReplicas is the sorted set of live miner replica ids scored by their last heartbeat.
