@@ -1,7 +1,7 @@
 // Package backend is the test service that sits behind a relayer in tests, the local stack and
 // benchmarks. One Server answers every transport a supplier can stake:
 //
-//   - JSON-RPC on POST / (single and batch): eth_blockNumber, eth_chainId, net_version,
+//   - JSON-RPC on POST / and on any other POST path without its own route (single and batch): eth_blockNumber, eth_chainId, net_version,
 //     web3_clientVersion, echo (returns params); any other method gets -32601. A body that is not
 //     a JSON-RPC object or array is echoed back verbatim.
 //   - REST: GET /v1/status, GET /v1/blocks/{height}, GET /bytes/{n}, POST|PUT /v1/echo.

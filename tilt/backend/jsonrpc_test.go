@@ -132,3 +132,11 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONRPCOnAnyPostPath(t *testing.T) {
+	_, ts := start(t, Config{})
+	status, _, body := post(t, client(t), ts.URL+"/v1/rpc/deep", `{"jsonrpc":"2.0","id":3,"method":"eth_chainId"}`)
+	if status != 200 || body != `{"jsonrpc":"2.0","id":3,"result":"0x1"}` {
+		t.Fatalf("got %d %q", status, body)
+	}
+}

@@ -107,11 +107,20 @@ var headerNames = map[string]string{
 	"interval":     "X-Backend-Interval",
 }
 
+// knobHeaders lists the header names for the per-request fast-path check.
+var knobHeaders = func() []string {
+	out := make([]string, 0, len(headerNames))
+	for _, h := range headerNames {
+		out = append(out, h)
+	}
+	return out
+}()
+
 // requestKnobs applies a request's query parameters and X-Backend-* headers to the defaults.
 // The fast path (no query, no knob header) costs two map lookups.
 func (s *Server) requestKnobs(r *http.Request) (knobs, error) {
 	hasHeader := false
-	for _, h := range headerNames {
+	for _, h := range knobHeaders {
 		if _, ok := r.Header[h]; ok {
 			hasHeader = true
 			break

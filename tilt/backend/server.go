@@ -52,7 +52,7 @@ func New(cfg Config) (*Server, error) {
 }
 
 func (s *Server) routes() {
-	s.mux.HandleFunc("POST /{$}", s.serveJSONRPC)
+	s.mux.HandleFunc("POST /", s.serveJSONRPC) // every POST path without a more specific route
 	s.mux.HandleFunc("GET /health", s.serveHealth)
 	s.mux.HandleFunc("GET /v1/status", s.serveStatus)
 	s.mux.HandleFunc("GET /v1/blocks/{height}", s.serveBlock)
