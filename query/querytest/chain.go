@@ -66,7 +66,7 @@ type Chain struct {
 }
 
 // Start serves a Chain on a free loopback port until t ends. Shared params start as the
-// chain's defaults with 4-block sessions; the last committed height is 1000.
+// chain's defaults with short (4-block) sessions and windows; the last committed height is 1000.
 func Start(t testing.TB) *Chain {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -91,6 +91,14 @@ func Start(t testing.TB) *Chain {
 		lastHeight: 1000,
 	}
 	c.shared.NumBlocksPerSession = 4
+	c.shared.GracePeriodEndOffsetBlocks = 1
+	c.shared.ClaimWindowOpenOffsetBlocks = 1
+	c.shared.ClaimWindowCloseOffsetBlocks = 1
+	c.shared.ProofWindowOpenOffsetBlocks = 0
+	c.shared.ProofWindowCloseOffsetBlocks = 1
+	c.shared.SupplierUnbondingPeriodSessions = 2
+	c.shared.ApplicationUnbondingPeriodSessions = 2
+	c.shared.GatewayUnbondingPeriodSessions = 2
 	c.srv = grpc.NewServer(grpc.ForceServerCodec(query.Codec()), grpc.UnaryInterceptor(c.intercept))
 	sessiontypes.RegisterQueryServer(c.srv, &sessionServer{c: c})
 	sharedtypes.RegisterQueryServer(c.srv, &sharedServer{c: c})
