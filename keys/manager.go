@@ -25,7 +25,8 @@ type Manager struct {
 	subsMu sync.Mutex
 	subs   map[*subscription]struct{}
 
-	testHookWatching func() // called by Run once its watches are in place; tests only
+	testHookWatching func()          // called by Run once its watches are in place; tests only
+	testHookReloaded func(err error) // called by Run after each reload; tests only
 }
 
 // New loads the keys of every source in opts once. It fails if no source is configured, if any

@@ -115,7 +115,10 @@ func (m *Manager) Run(ctx context.Context) error {
 			schedule()
 		case <-due:
 			due = nil
-			_ = m.Reload() // logged and counted there
+			err := m.Reload() // logged and counted there
+			if m.testHookReloaded != nil {
+				m.testHookReloaded(err)
+			}
 		}
 	}
 }
