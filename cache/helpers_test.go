@@ -188,7 +188,6 @@ func (zeroErr) Error() string { return "zero" }
 
 var errZero error = zeroErr{}
 
-
 // deadAddr returns a loopback address nothing listens on: listen, then close.
 func deadAddr(t *testing.T) string {
 	t.Helper()
