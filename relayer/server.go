@@ -1,0 +1,187 @@
+package relayer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/alitto/pond/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/h2c"
+
+	"github.com/shannon-ops/pocket-relay-miner/config"
+	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
+)
+
+// Deps are the relayer's collaborators. All are required.
+type Deps struct {
+	Chain     Chain
+	Heights   Heights
+	Keys      KeyStore
+	Verifier  *ring.Verifier
+	Meter     Meter // NoMeter{} when meter.enabled is false
+	Publisher Publisher
+	// Backends holds one Backend per configured (service, rpc type).
+	Backends   map[string]map[config.RPCType]Backend
+	Registerer prometheus.Registerer
+	Log        zerolog.Logger
+	// Ready receives the relayer's readiness (block height known, every service has a healthy
+	// backend) about once a second while Run runs. Optional.
+	Ready func(ok bool, reason string)
+}
+
+// Server serves HTTP relays (HTTP/1.1 and h2c on one port).
+type Server struct {
+	addr            string
+	log             zerolog.Logger
+	services        map[string]*service // read-only after New
+	unknown         *service            // metric children for relays of no configured service
+	hardMax         int64               // global body cap, applied before the service is known
+	v               *validator
+	keys            KeyStore
+	meter           Meter
+	failClosed      bool
+	pub             Publisher
+	heights         Heights
+	post            pond.Pool
+	postTimeout     time.Duration
+	shutdownTimeout time.Duration
+	ready           func(bool, string)
+}
+
+// postTimeout bounds one relay's post-response work (optimistic validation, meter, publish).
+const defaultPostTimeout = 30 * time.Second
+
+// New builds the relayer from its config. It starts nothing and does no I/O.
+func New(cfg *config.Relayer, d Deps) (*Server, error) {
+	if d.Chain == nil || d.Heights == nil || d.Keys == nil || d.Verifier == nil || d.Meter == nil || d.Publisher == nil || d.Registerer == nil {
+		return nil, errors.New("relayer: missing dependency")
+	}
+	if err := setAccountPrefix(); err != nil {
+		return nil, fmt.Errorf("relayer: %w", err)
+	}
+	s := &Server{
+		addr: cfg.ListenAddr, log: d.Log, services: map[string]*service{},
+		v:    newValidator(d.Chain, d.Heights, d.Verifier),
+		keys: d.Keys, meter: d.Meter, failClosed: cfg.Meter.FailMode == config.FailClosed,
+		pub: d.Publisher, heights: d.Heights, postTimeout: defaultPostTimeout,
+		shutdownTimeout: cfg.ShutdownTimeout, ready: d.Ready,
+		hardMax:         int64(cfg.DefaultMaxBodyBytes), // raised to the largest service limit below
+	}
+	queue := cfg.Publish.Backlog
+	if queue <= 0 {
+		queue = 100_000
+	}
+	s.post = pond.NewPool(4*runtime.GOMAXPROCS(0)+cfg.Publish.Workers, pond.WithQueueSize(queue), pond.WithNonBlocking(true))
+	m, err := newMetrics(d.Registerer, func() float64 { return float64(s.post.WaitingTasks()) })
+	if err != nil {
+		return nil, fmt.Errorf("relayer metrics: %w", err)
+	}
+	s.unknown = &service{id: unknownServiceLabel, serviceMetrics: m.forService(unknownServiceLabel)}
+	for id, sc := range cfg.Services {
+		svc, err := newService(id, sc, cfg, d.Backends[id], m)
+		if err != nil {
+			return nil, err
+		}
+		s.services[id] = svc
+		s.hardMax = max(s.hardMax, svc.maxBody)
+	}
+	if len(s.services) == 0 {
+		return nil, errors.New("relayer: no services configured")
+	}
+	return s, nil
+}
+
+// Run listens on the configured address and serves until ctx ends, then drains.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("relayer listen: %w", err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves relays on ln until ctx ends. Then it stops accepting, waits (up to the
+// shutdown timeout) for in-flight relays, and finishes queued post-response work before it
+// returns. The caller flushes the publisher afterwards.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           h2c.NewHandler(s, &http2.Server{}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info().Str("addr", ln.Addr().String()).Int("services", len(s.services)).Msg("relayer serving")
+
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	s.housekeeping()
+	var serveErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case serveErr = <-errc:
+			break loop
+		case <-tick.C:
+			s.housekeeping()
+		}
+	}
+	if s.ready != nil {
+		s.ready(false, "stopping")
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.shutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serveErr == nil {
+		if e := <-errc; !errors.Is(e, http.ErrServerClosed) {
+			serveErr = e
+		}
+	}
+	s.post.StopAndWait()
+	s.log.Info().Msg("relayer drained")
+	return errors.Join(serveErr, err)
+}
+
+// Close stops the post-response pool; for tests that use the handler without Serve.
+func (s *Server) Close() { s.post.StopAndWait() }
+
+// housekeeping prunes caches of finished sessions and updates readiness.
+func (s *Server) housekeeping() {
+	cur := s.heights.Height()
+	if cur > 0 {
+		s.v.prune(cur)
+	}
+	if s.ready != nil {
+		ok, why := s.readiness()
+		s.ready(ok, why)
+	}
+}
+
+// readiness: a block height is known and every service has a healthy backend.
+func (s *Server) readiness() (bool, string) {
+	if s.heights.Height() <= 0 {
+		return false, "no block height yet"
+	}
+	var down []string
+	for id, svc := range s.services {
+		if !svc.healthy() {
+			down = append(down, id)
+		}
+	}
+	if len(down) > 0 {
+		sort.Strings(down)
+		return false, fmt.Sprintf("no healthy backend for %v", down)
+	}
+	return true, ""
+}
