@@ -23,12 +23,12 @@ var stageNames = [numStages]string{"parse", "validate", "backend", "sign", "writ
 type outcome uint8
 
 const (
-	outcomeMined        outcome = iota // handed to the publisher
-	outcomeBelowTarget                 // hash not under the difficulty target: not volume applicable
-	outcomeNotEligible                 // claim window open, backend 5xx or over-serviced
-	outcomeInvalid                     // optimistic validation failed: never mined
-	outcomeDropped                     // publish backlog full, or post queue full
-	outcomeError                       // a chain query for mining failed
+	outcomeMined       outcome = iota // handed to the publisher
+	outcomeBelowTarget                // hash not under the difficulty target: not volume applicable
+	outcomeNotEligible                // claim window open, backend 5xx or over-serviced
+	outcomeInvalid                    // optimistic validation failed: never mined
+	outcomeDropped                    // publish backlog full, or post queue full
+	outcomeError                      // a chain query for mining failed
 	numOutcomes
 )
 

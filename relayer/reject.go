@@ -15,24 +15,24 @@ import (
 type reason uint8
 
 const (
-	reasonBodyTooLarge       reason = iota // body over the global cap or the service's limit
-	reasonMalformed                        // not a RelayRequest, or its payload not a POKTHTTPRequest
-	reasonInvalidRequest                   // RelayRequest.ValidateBasic failed
-	reasonUnknownService                   // service id not configured here
-	reasonUnsupportedRPCType               // Rpc-Type not served (yet) or not configured for the service
-	reasonUnknownSupplier                  // no key for the supplier operator address
-	reasonNotReady                         // no block height yet
-	reasonSessionExpired                   // past the grace period
-	reasonInvalidSession                   // header differs from the chain's session
-	reasonSupplierNotInSession             // supplier not among the session's suppliers
-	reasonBadSignature                     // ring signature invalid or not from the app's ring
-	reasonRingUnavailable                  // app or ring member keys not found on chain
-	reasonChainUnavailable                 // a chain query failed transiently
-	reasonOverServiced                     // relay meter: application stake exhausted
-	reasonMeterUnavailable                 // relay meter unreachable and fail_mode closed
-	reasonBackendTimeout                   // backend did not answer in time
-	reasonBackendError                     // backend unreachable or failed
-	reasonInternal                         // a bug or a signing failure
+	reasonBodyTooLarge         reason = iota // body over the global cap or the service's limit
+	reasonMalformed                          // not a RelayRequest, or its payload not a POKTHTTPRequest
+	reasonInvalidRequest                     // RelayRequest.ValidateBasic failed
+	reasonUnknownService                     // service id not configured here
+	reasonUnsupportedRPCType                 // Rpc-Type not served (yet) or not configured for the service
+	reasonUnknownSupplier                    // no key for the supplier operator address
+	reasonNotReady                           // no block height yet
+	reasonSessionExpired                     // past the grace period
+	reasonInvalidSession                     // header differs from the chain's session
+	reasonSupplierNotInSession               // supplier not among the session's suppliers
+	reasonBadSignature                       // ring signature invalid or not from the app's ring
+	reasonRingUnavailable                    // app or ring member keys not found on chain
+	reasonChainUnavailable                   // a chain query failed transiently
+	reasonOverServiced                       // relay meter: application stake exhausted
+	reasonMeterUnavailable                   // relay meter unreachable and fail_mode closed
+	reasonBackendTimeout                     // backend did not answer in time
+	reasonBackendError                       // backend unreachable or failed
+	reasonInternal                           // a bug or a signing failure
 	numReasons
 )
 

@@ -73,7 +73,7 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 		keys: d.Keys, meter: d.Meter, failClosed: cfg.Meter.FailMode == config.FailClosed,
 		pub: d.Publisher, heights: d.Heights, postTimeout: defaultPostTimeout,
 		shutdownTimeout: cfg.ShutdownTimeout, ready: d.Ready,
-		hardMax:         int64(cfg.DefaultMaxBodyBytes), // raised to the largest service limit below
+		hardMax: int64(cfg.DefaultMaxBodyBytes), // raised to the largest service limit below
 	}
 	queue := cfg.Publish.Backlog
 	if queue <= 0 {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 
-	"github.com/puzpuzpuz/xsync/v4"
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
 	sessiontypes "github.com/pokt-network/poktroll/x/session/types"
 	sharedtypes "github.com/pokt-network/poktroll/x/shared/types"
+	"github.com/puzpuzpuz/xsync/v4"
 
 	"github.com/shannon-ops/pocket-relay-miner/query"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
