@@ -1,12 +1,17 @@
 package keys
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 )
 
 // waitTimeout bounds every wait for the reloader; a healthy run takes milliseconds.
@@ -314,4 +319,34 @@ func TestRunTwice(t *testing.T) {
 	if err := m.Run(context.Background()); err == nil {
 		t.Fatal("second Run started")
 	}
+}
+
+// TestLogsHoldNoKeys checks the log lines of a load, a good reload and a failed one.
+func TestLogsHoldNoKeys(t *testing.T) {
+	_, k1 := genKey(t)
+	_, k2 := genKey(t)
+	file := filepath.Join(t.TempDir(), "keys.yaml")
+	writeFileAtomic(t, file, hexYAML(k1))
+	var buf bytes.Buffer
+	m, err := New(Options{HexFile: file}, zerolog.New(&buf), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFileAtomic(t, file, hexYAML(k1, k2))
+	if err := m.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	writeFileAtomic(t, file, hexYAML(k1, k2[:63]+"z", "["+k2+"]"))
+	if err := m.Reload(); err == nil {
+		t.Fatal("bad file reloaded")
+	}
+	writeFileAtomic(t, file, k2+": "+k1+"\n")
+	if err := m.Reload(); err == nil {
+		t.Fatal("bad file reloaded")
+	}
+	logs := buf.String()
+	if strings.Count(logs, "\n") != 4 || !strings.Contains(logs, `"added":1`) {
+		t.Fatalf("want four log lines (load, reload, two failures), got:\n%s", logs)
+	}
+	assertNoKeyMaterial(t, logs, k1, k2)
 }

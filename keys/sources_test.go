@@ -17,9 +17,8 @@ import (
 
 const testPassphrase = "correct horse battery staple"
 
-// newFileKeyring creates a file keyring at dir with the given passphrase, as pocketd does: the
-// keyhash file beside encrypted records.
-func newFileKeyring(t *testing.T, dir, app string) keyring.Keyring {
+// writeKeyhash writes the bcrypt hash of testPassphrase where cosmos-sdk keeps it.
+func writeKeyhash(t *testing.T, dir string) {
 	t.Helper()
 	sub := filepath.Join(dir, keyringFileSubdir)
 	if err := os.MkdirAll(sub, 0o700); err != nil {
@@ -32,6 +31,13 @@ func newFileKeyring(t *testing.T, dir, app string) keyring.Keyring {
 	if err := os.WriteFile(filepath.Join(sub, "keyhash"), hash, 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// newFileKeyring creates a file keyring at dir with the given passphrase, as pocketd does: the
+// keyhash file beside encrypted records.
+func newFileKeyring(t *testing.T, dir, app string) keyring.Keyring {
+	t.Helper()
+	writeKeyhash(t, dir)
 	kr, err := openKeyring(&KeyringOptions{Backend: BackendFile, Dir: dir, AppName: app, Passphrase: testPassphrase})
 	if err != nil {
 		t.Fatal(err)
@@ -134,10 +140,8 @@ func TestCosmosFileKeyring(t *testing.T) {
 
 func TestKeyringErrors(t *testing.T) {
 	_, keyHex := genKey(t)
-	dir := t.TempDir()
-	if err := newFileKeyring(t, dir, DefaultAppName).ImportPrivKeyHex("supplier", keyHex, "secp256k1"); err != nil {
-		t.Fatal(err)
-	}
+	dir := t.TempDir() // a file keyring with only its keyhash: the passphrase check comes first
+	writeKeyhash(t, dir)
 	testDir := t.TempDir()
 	kr := newTestKeyring(t, testDir)
 	if err := kr.ImportPrivKeyHex("supplier", keyHex, "secp256k1"); err != nil {
