@@ -81,13 +81,8 @@ func (m *Message) EncodedLen() int {
 // AppendEncode appends m's version-1 encoding to dst and returns the extended slice. It fails
 // only when a field exceeds its size limit; it does not check RelayHash (see VerifyHash).
 func (m *Message) AppendEncode(dst []byte) ([]byte, error) {
-	if len(m.Relay) > MaxRelayBytes {
-		return dst, fmt.Errorf("encode relay message: relay of %d bytes exceeds %d: %w", len(m.Relay), MaxRelayBytes, errOversized)
-	}
-	for _, s := range [...]string{m.Supplier, m.Application, m.ServiceID, m.SessionID} {
-		if len(s) > MaxStringBytes {
-			return dst, fmt.Errorf("encode relay message: string field of %d bytes exceeds %d: %w", len(s), MaxStringBytes, errOversized)
-		}
+	if err := m.CheckSize(); err != nil {
+		return dst, fmt.Errorf("encode relay message: %w", err)
 	}
 	dst = append(dst, MessageVersion)
 	dst = append(dst, m.RelayHash[:]...)
@@ -102,6 +97,19 @@ func (m *Message) AppendEncode(dst []byte) ([]byte, error) {
 	dst = append(dst, m.SessionID...)
 	dst = append(dst, m.Relay...)
 	return dst, nil
+}
+
+// CheckSize reports whether every field of m is within its size limit, that is whether m can
+// be encoded. It is a few length comparisons, cheap enough for the hot path.
+func (m *Message) CheckSize() error {
+	if len(m.Relay) > MaxRelayBytes {
+		return fmt.Errorf("relay of %d bytes exceeds %d: %w", len(m.Relay), MaxRelayBytes, errOversized)
+	}
+	if len(m.Supplier) > MaxStringBytes || len(m.Application) > MaxStringBytes ||
+		len(m.ServiceID) > MaxStringBytes || len(m.SessionID) > MaxStringBytes {
+		return fmt.Errorf("a string field exceeds %d bytes: %w", MaxStringBytes, errOversized)
+	}
+	return nil
 }
 
 // Encode returns m's version-1 encoding in a new slice of exactly EncodedLen bytes.
