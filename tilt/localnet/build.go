@@ -32,6 +32,9 @@ func EnsurePocketd(ctx context.Context, root string, log io.Writer) (string, err
 	bin := filepath.Join(root, "bin", "pocketd")
 	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", root, "pocketd")
 	var out bytes.Buffer
+	if log == nil {
+		log = io.Discard
+	}
 	cmd.Stdout = io.MultiWriter(&out, log)
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Run(); err != nil {

@@ -22,7 +22,7 @@ type Localnet struct {
 	// Dir is the stack's directory; Home is the pocketd home inside it (config, keyring, data).
 	Dir  string `json:"dir"`
 	Home string `json:"home"`
-	// Pocketd is the binary every pocketd command runs.
+	// PocketdPath is the binary every pocketd command runs.
 	PocketdPath string `json:"pocketd"`
 	ChainID     string `json:"chain_id"`
 	Ports       Ports  `json:"ports"`
