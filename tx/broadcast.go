@@ -31,6 +31,7 @@ type Pending struct {
 type attempt struct {
 	unanswered []byte
 	sequence   uint64
+	gas        uint64
 }
 
 // Broadcast signs msgs into one tx and gets it accepted by CheckTx, retrying transient
@@ -81,8 +82,7 @@ func (c *Client) try(ctx context.Context, signer Signer, acc *account, body []by
 		}
 		return Pending{}, err
 	}
-	txBytes := at.unanswered
-	gas := uint64(0)
+	txBytes, gas := at.unanswered, at.gas
 	if txBytes == nil || at.sequence != acc.sequence {
 		var err error
 		if gas, err = c.gas(ctx, signer, acc, body); err != nil {
@@ -100,7 +100,7 @@ func (c *Client) try(ctx context.Context, signer Signer, acc *account, body []by
 	res, err := c.node.BroadcastSync(ctx, txBytes)
 	if err != nil {
 		if errors.Is(err, ErrUnavailable) {
-			at.unanswered, at.sequence = txBytes, acc.sequence
+			at.unanswered, at.sequence, at.gas = txBytes, acc.sequence, gas
 			return Pending{}, retryable(fmt.Errorf("broadcast tx %s: %w", hash, err))
 		}
 		return Pending{}, fmt.Errorf("broadcast tx %s: %w", hash, err)
