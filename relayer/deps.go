@@ -11,6 +11,7 @@ import (
 	sdktypes "github.com/pokt-network/shannon-sdk/types"
 
 	"github.com/shannon-ops/pocket-relay-miner/keys"
+	"github.com/shannon-ops/pocket-relay-miner/transport"
 )
 
 // Chain is what the relayer reads from the chain. *cache.Chain implements it: every call is
@@ -73,26 +74,11 @@ type Meter interface {
 	Refund(ctx context.Context, supplier string, h *sessiontypes.SessionHeader) error
 }
 
-// Publisher hands a mined relay to the miner (the supplier's Redis stream). Publish must not
-// block on Redis: it enqueues into a bounded backlog and reports false when the relay was
-// dropped (the drop is counted by the publisher with its reason). Flush waits until the
-// backlog is empty or ctx ends.
+// Publisher hands a mined relay to the miner (the supplier's Redis stream). Enqueue must not
+// block on Redis: it queues into a bounded backlog and reports false when the relay was
+// dropped (the publisher counts the drop with its reason). *publish.Backlog implements it.
 type Publisher interface {
-	Publish(m *MinedRelay) bool
-}
-
-// MinedRelay is a reward-applicable relay for the miner: the dehydrated Relay bytes exactly as
-// they enter the session tree, its hash (the leaf key) and weight (CUPR at the session start).
-type MinedRelay struct {
-	Supplier      string
-	ServiceID     string
-	SessionID     string
-	SessionStart  int64
-	SessionEnd    int64
-	RelayBytes    []byte
-	RelayHash     [32]byte
-	ComputeUnits  uint64
-	ApplicationID string
+	Enqueue(m transport.Message) bool
 }
 
 // Keys adapts a *keys.Manager to KeyStore.

@@ -49,16 +49,16 @@ func TestServeRelaySignedAndMined(t *testing.T) {
 		t.Fatalf("%d relays published, want 1", len(got))
 	}
 	m := got[0]
-	if m.Supplier != f.sup || m.SessionID != f.header.SessionId || m.ServiceID != testService || m.ApplicationID != f.app ||
-		m.SessionStart != 1 || m.SessionEnd != 10 || m.ComputeUnits != 7 {
+	if m.Supplier != f.sup || m.SessionID != f.header.SessionId || m.ServiceID != testService || m.Application != f.app ||
+		m.SessionStartHeight != 1 || m.SessionEndHeight != 10 || m.ComputeUnitsPerRelay != 7 {
 		t.Fatalf("mined relay fields: %+v", m)
 	}
-	if m.RelayHash != sha256.Sum256(m.RelayBytes) {
+	if m.VerifyHash() != nil {
 		t.Fatal("relay hash is not sha256 of the relay bytes")
 	}
 	// The mined response is, byte for byte, the one the client got without its payload.
 	var relay servicetypes.Relay
-	if err := relay.Unmarshal(m.RelayBytes); err != nil {
+	if err := relay.Unmarshal(m.Relay); err != nil {
 		t.Fatal(err)
 	}
 	var sent servicetypes.RelayResponse

@@ -26,6 +26,7 @@ import (
 	"github.com/shannon-ops/pocket-relay-miner/config"
 	"github.com/shannon-ops/pocket-relay-miner/query"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
+	"github.com/shannon-ops/pocket-relay-miner/transport"
 )
 
 const testService = "develop-http"
@@ -129,12 +130,12 @@ func (b *fakeBackend) Healthy() bool { return b.healthy.Load() }
 // fakePublisher collects published relays.
 type fakePublisher struct {
 	mu    sync.Mutex
-	got   []*MinedRelay
+	got   []transport.Message
 	full  bool
 	added chan struct{}
 }
 
-func (p *fakePublisher) Publish(m *MinedRelay) bool {
+func (p *fakePublisher) Enqueue(m transport.Message) bool {
 	if p.full {
 		return false
 	}
@@ -148,10 +149,10 @@ func (p *fakePublisher) Publish(m *MinedRelay) bool {
 	return true
 }
 
-func (p *fakePublisher) relays() []*MinedRelay {
+func (p *fakePublisher) relays() []transport.Message {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]*MinedRelay(nil), p.got...)
+	return append([]transport.Message(nil), p.got...)
 }
 
 // fakeMeter allows up to budget relays; err makes it fail.

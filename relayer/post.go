@@ -6,6 +6,8 @@ import (
 
 	"github.com/pokt-network/poktroll/pkg/crypto/protocol"
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
+
+	"github.com/shannon-ops/pocket-relay-miner/transport"
 )
 
 // postJob is the work left after a relay was answered: optimistic validation, reward
@@ -91,13 +93,14 @@ func (j *postJob) mine(ctx context.Context) outcome {
 		return outcomeBelowTarget
 	}
 	h := &j.entry.header
-	m := &MinedRelay{
-		Supplier: j.req.Meta.SupplierOperatorAddress, ServiceID: h.ServiceId, SessionID: h.SessionId,
-		SessionStart: h.SessionStartBlockHeight, SessionEnd: h.SessionEndBlockHeight,
-		RelayBytes: bz, RelayHash: hash, ComputeUnits: j.entry.cupr, ApplicationID: h.ApplicationAddress,
+	m := transport.Message{
+		Relay: bz, RelayHash: hash, ComputeUnitsPerRelay: j.entry.cupr,
+		Supplier: j.req.Meta.SupplierOperatorAddress, Application: h.ApplicationAddress,
+		ServiceID: h.ServiceId, SessionID: h.SessionId,
+		SessionStartHeight: h.SessionStartBlockHeight, SessionEndHeight: h.SessionEndBlockHeight,
 	}
 	t := time.Now()
-	ok := s.pub.Publish(m)
+	ok := s.pub.Enqueue(m)
 	observe(j.svc, stagePublish, t)
 	if !ok {
 		return outcomeDropped
