@@ -228,7 +228,9 @@ func TestDifferential(t *testing.T) {
 				sc := newScenario(t, rng, v, k)
 				for _, vr := range sc.variants(rng) {
 					ok := compare(t, v, vr)
-					done.Add(1)
+					if d := done.Add(1); d%20000 == 0 {
+						t.Logf("%d comparisons so far", d)
+					}
 					mu.Lock()
 					e := byName[vr.name]
 					e[0]++
