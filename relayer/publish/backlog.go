@@ -131,14 +131,19 @@ func (b *Backlog) Enqueue(m transport.Message) bool {
 	return false
 }
 
-// pushLocked queues m, releases mu and wakes a worker.
+// pushLocked queues m, releases mu and, if the queue was empty, wakes a worker. A non-empty
+// queue needs no signal: a worker that takes a batch signals the next one while messages remain,
+// and a worker drains until the queue is empty before it waits.
 func (b *Backlog) pushLocked(m *transport.Message) {
+	wasEmpty := b.q.len() == 0
 	b.q.push(m)
 	b.size.Add(1)
 	b.mu.Unlock()
-	select {
-	case b.work <- struct{}{}:
-	default:
+	if wasEmpty {
+		select {
+		case b.work <- struct{}{}:
+		default:
+		}
 	}
 }
 
