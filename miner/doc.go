@@ -1,0 +1,78 @@
+// Package miner turns the relays in a supplier's stream into session trees, and from them into
+// claims and proofs on chain.
+//
+// # Session trees
+//
+// A Tree is the sparse Merkle sum trie of one (supplier, session) with the protocol's spec
+// (smt.NewSparseMerkleSumTrie over SHA-256 with a nil value hasher): key = relay hash, value =
+// dehydrated relay bytes, weight = compute units per relay at the session start. Its root is 48
+// bytes, digest || sum || count. Each tree lives in Redis under the supplier's {operator} hash
+// tag, so the trees of two suppliers in one session never share a key:
+//
+//   - transport.Keys.TreeNodes: HASH, field = 48-byte node digest, value = node encoding.
+//   - transport.Keys.TreeMeta: HASH with root (48 bytes), count, sum, cupr, and the session
+//     header fields app, service, start, end.
+//
+// The owning replica keeps the tree in memory: the trie holds every node it has built or
+// resolved, and its store (nodeStore) only buffers the nodes written and orphaned since the last
+// commit. A batch therefore costs no Redis round trip until it is committed. A replica that
+// takes over a supplier opens each tree from its committed root (ImportSparseMerkleSumTrie) and
+// loads the committed nodes with HSCAN in one pass.
+//
+// Memory per tree is about count × (relay bytes + 250 B): every leaf holds its relay (the value
+// hasher is nil), plus one inner node per leaf. A tree resumed from Redis also keeps the raw
+// encodings it loaded, up to twice that. Seal hands a tree to the session lifecycle and the
+// consumer forgets it; Tree.Close drops the memory, Tree.Delete also the Redis keys.
+//
+// # Consumption
+//
+// A Consumer mines one supplier while this replica holds the supplier's lease. StartWorker runs
+// it; Worker.Stop cancels it and waits. Run starts exactly two goroutines and waits for both:
+//
+//   - consume: XREADGROUP GROUP miners <consumer> COUNT <batch> BLOCK <timeout> on the
+//     supplier's stream. It first replays this consumer's own pending entries (id 0), then reads
+//     new ones (>). The consumer name is the replica id: a restarted replica resumes its own
+//     pending entries at once; a dead one's are reclaimed.
+//   - reclaim: on a ticker, in its own goroutine so a blocking read never delays it,
+//     XAUTOCLAIM takes over entries pending longer than ReclaimMinIdle for any consumer (a dead
+//     replica, or this one after a failed batch). It also measures the stream lag.
+//
+// Both feed one apply path under one lock: decode each entry, route its relay to its session's
+// tree, insert it, then commit the batch.
+//
+// # Invariants
+//
+// A stream entry is acknowledged only in the same MULTI/EXEC that writes its effect: for every
+// tree the batch changed, its new and orphaned nodes and its new root, count and sum, plus the
+// XACK of exactly the entries of the batch. The transaction is fenced (leader.Fence.Tx): it runs
+// only while the commit's lease holding is current, so a stale owner's commit fails with
+// leader.ErrLeaseLost, writes nothing and leaves its entries pending for the new owner. A crash
+// at any instant therefore loses no acknowledged relay, and after a failed batch the consumer
+// drops the trees it touched (the next use reloads their committed state) and replays its
+// pending entries.
+//
+// The relay hash is the leaf key and Insert looks it up first: an entry applied twice (replayed
+// after a crash between commit and the end of a read, or reclaimed while its reader lived) is
+// acknowledged and changes nothing.
+//
+// Entries that can never be inserted are acknowledged in their batch and counted: malformed
+// (does not decode), wrong_supplier (names another supplier than its stream's), late (the
+// SessionGate refused the session: its tree is sealed for claiming) and cupr_mismatch (a
+// weight different from its tree's, which would break sum = count × CUPR). They never block
+// the stream.
+//
+// # What callers must do
+//
+//   - Give each Consumer the fence of the current lease holding, and run it under a context
+//     that is cancelled when the lease is lost; call Worker.Stop before releasing the lease.
+//   - Make the SessionGate refuse a session before calling Seal for it.
+//   - Keep BlockTimeout short: a cancelled Run returns after the current read returns.
+//
+// # Metrics
+//
+// relayminer_miner_relays_applied_total{supplier}, relayminer_miner_relays_duplicate_total{supplier},
+// relayminer_miner_relays_rejected_total{supplier,reason}, relayminer_miner_batch_size,
+// relayminer_miner_batch_duration_seconds, relayminer_miner_stream_lag{supplier} (undelivered
+// plus pending entries, measured every LagEvery) and relayminer_miner_trees_open{supplier}.
+// Counters move only when a batch commits, so a replayed batch is counted once.
+package miner

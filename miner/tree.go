@@ -1,0 +1,227 @@
+package miner
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/pokt-network/smt"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shannon-ops/pocket-relay-miner/leader"
+	"github.com/shannon-ops/pocket-relay-miner/transport"
+)
+
+// RootSize is the length of a sum-trie root: digest(32) || sum(8, BE) || count(8, BE).
+const RootSize = 48
+
+var (
+	// errNodeMissing means the trie asked for a node that is neither in memory nor committed.
+	errNodeMissing = errors.New("tree node missing")
+	// errEmptyRelay rejects a relay without bytes: its leaf would be indistinguishable from
+	// an absent one.
+	errEmptyRelay = errors.New("empty relay")
+	// ErrCUPRMismatch is returned by Tree.Insert for a relay whose compute units per relay
+	// differ from the tree's: a claim needs sum == count × CUPR (PROTOCOL.md §6.5).
+	ErrCUPRMismatch = errors.New("compute units per relay differ from the tree's")
+)
+
+// Fields of the TreeMeta hash.
+const (
+	metaRoot    = "root"    // 48-byte committed root
+	metaCount   = "count"   // decimal relay count of the committed root
+	metaSum     = "sum"     // decimal compute-unit sum of the committed root
+	metaCUPR    = "cupr"    // decimal compute units per relay, the weight of every leaf
+	metaApp     = "app"     // session header: application address
+	metaService = "service" // session header: service id
+	metaStart   = "start"   // session header: start height
+	metaEnd     = "end"     // session header: end height
+)
+
+// SessionHeader names the session a relay belongs to, as carried by the relay message.
+type SessionHeader struct {
+	Supplier    string
+	Application string
+	ServiceID   string
+	SessionID   string
+	StartHeight int64
+	EndHeight   int64
+}
+
+// headerOf returns the session header of a relay message.
+func headerOf(m *transport.Message) SessionHeader {
+	return SessionHeader{
+		Supplier: m.Supplier, Application: m.Application, ServiceID: m.ServiceID,
+		SessionID: m.SessionID, StartHeight: m.SessionStartHeight, EndHeight: m.SessionEndHeight,
+	}
+}
+
+// Tree is the sparse Merkle sum trie of one (supplier, session) with the protocol's spec
+// (PROTOCOL.md §6.1): key = relay hash, value = dehydrated relay bytes, weight = CUPR at the
+// session start. Its nodes live in memory and, as of the last commit, in Redis.
+//
+// A Tree is not safe for concurrent use; the consumer serializes access to the trees it owns.
+type Tree struct {
+	header SessionHeader
+	cupr   uint64
+	nodes  string // transport.Keys.TreeNodes
+	meta   string // transport.Keys.TreeMeta
+
+	store *nodeStore
+	trie  *smt.SMST
+	dirty bool // relays inserted since the last commit
+}
+
+func newTrieSpecOpts() []smt.TrieSpecOption { return []smt.TrieSpecOption{smt.WithValueHasher(nil)} }
+
+// OpenTree returns the committed tree of (supplier, sessionID): empty if nothing was committed,
+// otherwise imported from the committed root with every committed node loaded into memory
+// (HSCAN). h is used as the header of a new tree; a committed tree keeps its own.
+func OpenTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Keys, h SessionHeader) (*Tree, error) {
+	t := &Tree{
+		header: h,
+		nodes:  keys.TreeNodes(h.Supplier, h.SessionID),
+		meta:   keys.TreeMeta(h.Supplier, h.SessionID),
+		store:  newNodeStore(),
+	}
+	meta, err := rdb.HGetAll(ctx, t.meta).Result()
+	if err != nil {
+		return nil, fmt.Errorf("open tree %s: %w", t.meta, err)
+	}
+	root, ok := meta[metaRoot]
+	if !ok {
+		t.trie = smt.NewSparseMerkleSumTrie(t.store, sha256.New(), newTrieSpecOpts()...)
+		return t, nil
+	}
+	if len(root) != RootSize {
+		return nil, fmt.Errorf("open tree %s: committed root has %d bytes, want %d", t.meta, len(root), RootSize)
+	}
+	if err := t.parseMeta(meta); err != nil {
+		return nil, fmt.Errorf("open tree %s: %w", t.meta, err)
+	}
+	if err := t.store.load(ctx, rdb, t.nodes); err != nil {
+		return nil, err
+	}
+	t.trie = smt.ImportSparseMerkleSumTrie(t.store, sha256.New(), []byte(root), newTrieSpecOpts()...)
+	return t, nil
+}
+
+func (t *Tree) parseMeta(meta map[string]string) error {
+	var err error
+	if t.cupr, err = strconv.ParseUint(meta[metaCUPR], 10, 64); err != nil {
+		return fmt.Errorf("field %s: %w", metaCUPR, err)
+	}
+	if t.header.StartHeight, err = strconv.ParseInt(meta[metaStart], 10, 64); err != nil {
+		return fmt.Errorf("field %s: %w", metaStart, err)
+	}
+	if t.header.EndHeight, err = strconv.ParseInt(meta[metaEnd], 10, 64); err != nil {
+		return fmt.Errorf("field %s: %w", metaEnd, err)
+	}
+	t.header.Application = meta[metaApp]
+	t.header.ServiceID = meta[metaService]
+	return nil
+}
+
+// Header returns the session header the tree was created with.
+func (t *Tree) Header() SessionHeader { return t.header }
+
+// ComputeUnitsPerRelay returns the weight of every leaf, 0 while the tree is empty.
+func (t *Tree) ComputeUnitsPerRelay() uint64 { return t.cupr }
+
+// Insert adds one relay. It reports false, changing nothing, when the relay hash is already in
+// the tree (a replayed stream entry), and returns ErrCUPRMismatch when the relay's weight differs
+// from the tree's. The change is in memory only until the next commit.
+func (t *Tree) Insert(m *transport.Message) (added bool, err error) {
+	if len(m.Relay) == 0 {
+		return false, fmt.Errorf("relay %x: %w", m.RelayHash, errEmptyRelay)
+	}
+	if t.cupr != 0 && m.ComputeUnitsPerRelay != t.cupr {
+		return false, fmt.Errorf("relay %x: cupr %d, tree %d: %w", m.RelayHash, m.ComputeUnitsPerRelay, t.cupr, ErrCUPRMismatch)
+	}
+	v, _, err := t.trie.Get(m.RelayHash[:])
+	if err != nil {
+		return false, fmt.Errorf("look up relay %x: %w", m.RelayHash, err)
+	}
+	if len(v) > 0 { // an absent key reads as the empty value; a relay is never empty
+		return false, nil
+	}
+	if err := t.trie.Update(m.RelayHash[:], m.Relay, m.ComputeUnitsPerRelay); err != nil {
+		return false, fmt.Errorf("insert relay %x: %w", m.RelayHash, err)
+	}
+	t.cupr = m.ComputeUnitsPerRelay
+	t.dirty = true
+	return true, nil
+}
+
+// prepare runs the trie's Commit, which computes every dirty node and hands the writes and
+// orphan deletions to the store. It must be followed by queue and then commitDone or a discard
+// of the whole Tree (the trie marks its nodes persisted).
+func (t *Tree) prepare() error {
+	if err := t.trie.Commit(); err != nil {
+		return fmt.Errorf("commit trie %s: %w", t.nodes, err)
+	}
+	return nil
+}
+
+// queue adds the tree's pending node changes and its new meta (root, count, sum, header) to p.
+func (t *Tree) queue(ctx context.Context, p redis.Pipeliner) {
+	t.store.queueChanges(ctx, p, t.nodes)
+	root := t.trie.Root()
+	p.HSet(ctx, t.meta,
+		metaRoot, []byte(root),
+		metaCount, strconv.FormatUint(root.MustCount(), 10),
+		metaSum, strconv.FormatUint(root.MustSum(), 10),
+		metaCUPR, strconv.FormatUint(t.cupr, 10),
+		metaApp, t.header.Application,
+		metaService, t.header.ServiceID,
+		metaStart, strconv.FormatInt(t.header.StartHeight, 10),
+		metaEnd, strconv.FormatInt(t.header.EndHeight, 10),
+	)
+}
+
+// commitDone records that Redis holds the prepared changes.
+func (t *Tree) commitDone() {
+	t.store.commitDone()
+	t.dirty = false
+}
+
+// Root returns the 48-byte root (digest || sum || count) of the tree's current state; called
+// outside an apply, that is the committed root: the claim root once the tree is sealed.
+func (t *Tree) Root() []byte { return []byte(t.trie.Root()) }
+
+// Count returns the number of relays in the tree.
+func (t *Tree) Count() uint64 { return t.trie.Root().MustCount() }
+
+// Sum returns the total compute units of the tree.
+func (t *Tree) Sum() uint64 { return t.trie.Root().MustSum() }
+
+// ProveClosest returns the closest proof for path (PROTOCOL.md §6.7), from the committed state.
+func (t *Tree) ProveClosest(path []byte) (*smt.SparseMerkleClosestProof, error) {
+	p, err := t.trie.ProveClosest(path)
+	if err != nil {
+		return nil, fmt.Errorf("prove closest in %s: %w", t.nodes, err)
+	}
+	return p, nil
+}
+
+// Close drops the tree's memory. Redis keeps its committed state (Delete removes it).
+func (t *Tree) Close() {
+	_ = t.store.ClearAll()
+	t.trie = nil
+}
+
+// Delete removes the tree's Redis keys, fenced by the supplier's lease, and drops its memory. It
+// is for trees whose claim was settled or abandoned.
+func (t *Tree) Delete(ctx context.Context, rdb redis.UniversalClient, f leader.Fence) error {
+	err := f.Tx(ctx, rdb, func(p redis.Pipeliner) error {
+		p.Del(ctx, t.nodes, t.meta)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete tree %s: %w", t.nodes, err)
+	}
+	t.Close()
+	return nil
+}

@@ -1,0 +1,153 @@
+package miner
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"testing"
+
+	"github.com/pokt-network/poktroll/pkg/crypto/protocol"
+	"github.com/pokt-network/smt"
+	"github.com/pokt-network/smt/kvstore"
+	"github.com/pokt-network/smt/kvstore/simplemap"
+)
+
+// referenceTrie is the protocol's tree over an in-memory map, built the way the spec says.
+func referenceTrie() (*smt.SMST, kvstore.MapStore) {
+	store := simplemap.NewSimpleMap()
+	return smt.NewSparseMerkleSumTrie(store, sha256.New(), smt.WithValueHasher(nil)), store
+}
+
+// TestTreeRootMatchesReference builds a tree through the Redis store in batches, resumes it on a
+// fresh Tree from the committed root, keeps inserting, and checks at each step that the root
+// equals the reference trie's, that Redis holds exactly the reference's nodes (orphans deleted),
+// and that closest proofs verify with the protocol spec.
+func TestTreeRootMatchesReference(t *testing.T) {
+	rdb := startRedis(t)
+	ctx := context.Background()
+	f := acquire(t, rdb, testSupplier, "a")
+	h := testHeader(testSupplier, testSession)
+	ref, refStore := referenceTrie()
+
+	tree, err := OpenTree(ctx, rdb, testKeys, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tree.Root(); !bytes.Equal(got, ref.Root()) {
+		t.Fatalf("empty root %x, reference %x", got, []byte(ref.Root()))
+	}
+	insert := func(tr *Tree, from, to int) {
+		for i := from; i < to; i++ {
+			m := testRelay(testSupplier, testSession, i)
+			added, err := tr.Insert(&m)
+			if err != nil || !added {
+				t.Fatalf("insert %d: added %v, err %v", i, added, err)
+			}
+			if err := ref.Update(m.RelayHash[:], m.Relay, m.ComputeUnitsPerRelay); err != nil {
+				t.Fatal(err)
+			}
+		}
+		commitTrees(t, rdb, f, tr)
+		if err := ref.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(tr *Tree, n int) {
+		t.Helper()
+		if got, want := tr.Root(), []byte(ref.Root()); !bytes.Equal(got, want) {
+			t.Fatalf("after %d relays: root %x, reference %x", n, got, want)
+		}
+		if tr.Count() != uint64(n) || tr.Sum() != uint64(n*testCUPR) {
+			t.Fatalf("count %d sum %d, want %d and %d", tr.Count(), tr.Sum(), n, n*testCUPR)
+		}
+		meta, err := rdb.HGetAll(ctx, testKeys.TreeMeta(testSupplier, testSession)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if meta[metaRoot] != string(ref.Root()) || meta[metaCount] != fmt.Sprint(n) {
+			t.Fatalf("committed meta %q/%s differs from the reference root", meta[metaRoot], meta[metaCount])
+		}
+		stored, err := rdb.HLen(ctx, testKeys.TreeNodes(testSupplier, testSession)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _ := refStore.Len(); int(stored) != want {
+			t.Fatalf("redis holds %d nodes, the reference store %d", stored, want)
+		}
+		verifyProofs(t, tr, 20)
+	}
+
+	insert(tree, 0, 1)
+	check(tree, 1)
+	insert(tree, 1, 300)
+	check(tree, 300)
+	insert(tree, 300, 700)
+	check(tree, 700)
+
+	resumed, err := OpenTree(ctx, rdb, testKeys, SessionHeader{Supplier: testSupplier, SessionID: testSession})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Header() != h || resumed.ComputeUnitsPerRelay() != testCUPR {
+		t.Fatalf("resumed header %+v cupr %d, want %+v and %d", resumed.Header(), resumed.ComputeUnitsPerRelay(), h, testCUPR)
+	}
+	check(resumed, 700)
+	insert(resumed, 700, 1000)
+	check(resumed, 1000)
+}
+
+// verifyProofs checks n closest proofs of tr against its root with the protocol's spec, and
+// that each compacts and marshals as the chain expects.
+func verifyProofs(t *testing.T, tr *Tree, n int) {
+	t.Helper()
+	spec := protocol.NewSMTSpec()
+	for i := range n {
+		path := sha256.Sum256([]byte(fmt.Sprintf("seed-block-hash-%d%s", i, testSession)))
+		proof, err := tr.ProveClosest(path[:])
+		if err != nil {
+			t.Fatalf("prove closest: %v", err)
+		}
+		ok, err := smt.VerifyClosestProof(proof, tr.Root(), spec)
+		if err != nil || !ok {
+			t.Fatalf("closest proof %d does not verify: %v", i, err)
+		}
+		compact, err := smt.CompactClosestProof(proof, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := compact.Marshal(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestTreeDuplicateIsNoop inserts the same relay twice: the second insert reports false and
+// leaves the root unchanged; a different weight in the same tree is refused.
+func TestTreeDuplicateIsNoop(t *testing.T) {
+	rdb := startRedis(t)
+	ctx := context.Background()
+	f := acquire(t, rdb, testSupplier, "a")
+	tree, err := OpenTree(ctx, rdb, testKeys, testHeader(testSupplier, testSession))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := testRelay(testSupplier, testSession, 1)
+	if added, err := tree.Insert(&m); !added || err != nil {
+		t.Fatalf("first insert: %v %v", added, err)
+	}
+	commitTrees(t, rdb, f, tree)
+	root := tree.Root()
+	dup := testRelay(testSupplier, testSession, 1)
+	if added, err := tree.Insert(&dup); added || err != nil {
+		t.Fatalf("duplicate insert: added %v, err %v", added, err)
+	}
+	if !bytes.Equal(tree.Root(), root) || tree.dirty {
+		t.Fatal("a duplicate changed the tree")
+	}
+	other := testRelay(testSupplier, testSession, 2)
+	other.ComputeUnitsPerRelay++
+	if _, err := tree.Insert(&other); err == nil {
+		t.Fatal("a relay with another weight was accepted")
+	}
+}
