@@ -128,26 +128,40 @@ func (m *Message) VerifyHash() error {
 // Decode parses one encoded message. Relay aliases b, so b must not be modified while the
 // message is in use; the string fields are copies. Every malformed input (unknown version,
 // truncated, trailing bytes, over a size limit) is an error wrapping ErrMalformedMessage.
-func Decode(b []byte) (Message, error) { return decode(b) }
+func Decode(b []byte) (Message, error) {
+	m, start, err := decode(b)
+	if err == nil {
+		m.Relay = b[start:len(b):len(b)]
+	}
+	return m, err
+}
 
 // DecodeString parses one encoded message held in a string, as go-redis returns stream values.
 // The string fields are substrings of s (no copies); Relay is the one copy.
-func DecodeString(s string) (Message, error) { return decode(s) }
+func DecodeString(s string) (Message, error) {
+	m, start, err := decode(s)
+	if err == nil {
+		m.Relay = []byte(s[start:])
+	}
+	return m, err
+}
 
-// decode is shared by Decode and DecodeString so the bounds checks exist once.
-func decode[T string | []byte](b T) (Message, error) {
+// decode is shared by Decode and DecodeString so the bounds checks exist once. It fills every
+// field but Relay and returns where the relay starts (it runs to the end of b); the callers take
+// the relay themselves, because a conversion of a type parameter to []byte is a slow path.
+func decode[T string | []byte](b T) (Message, int, error) {
 	var m Message
 	if len(b) > MaxMessageBytes {
-		return m, errOversized
+		return m, 0, errOversized
 	}
 	if len(b) < messageFixedBytes {
 		if len(b) > 0 && b[offVersion] != MessageVersion {
-			return m, fmt.Errorf("%w: version %d, want %d", ErrMalformedMessage, b[offVersion], MessageVersion)
+			return m, 0, fmt.Errorf("%w: version %d, want %d", ErrMalformedMessage, b[offVersion], MessageVersion)
 		}
-		return m, errTruncated
+		return m, 0, errTruncated
 	}
 	if v := b[offVersion]; v != MessageVersion {
-		return m, fmt.Errorf("%w: version %d, want %d", ErrMalformedMessage, v, MessageVersion)
+		return m, 0, fmt.Errorf("%w: version %d, want %d", ErrMalformedMessage, v, MessageVersion)
 	}
 	for i := range m.RelayHash {
 		m.RelayHash[i] = b[offHash+i]
@@ -158,15 +172,15 @@ func decode[T string | []byte](b T) (Message, error) {
 	relayLen := uint64(b[offRelayLen])<<24 | uint64(b[offRelayLen+1])<<16 |
 		uint64(b[offRelayLen+2])<<8 | uint64(b[offRelayLen+3])
 	if relayLen > MaxRelayBytes {
-		return Message{}, errOversized
+		return Message{}, 0, errOversized
 	}
 	lens := [4]uint64{uint64(b[offStrings]), uint64(b[offStrings+1]), uint64(b[offStrings+2]), uint64(b[offStrings+3])}
 	want := uint64(messageFixedBytes) + lens[0] + lens[1] + lens[2] + lens[3] + relayLen
 	switch {
 	case uint64(len(b)) < want:
-		return Message{}, errTruncated
+		return Message{}, 0, errTruncated
 	case uint64(len(b)) > want:
-		return Message{}, errTrailing
+		return Message{}, 0, errTrailing
 	}
 	p := uint64(messageFixedBytes)
 	next := func(n uint64) T { s := b[p : p+n]; p += n; return s }
@@ -174,8 +188,7 @@ func decode[T string | []byte](b T) (Message, error) {
 	m.Application = string(next(lens[1]))
 	m.ServiceID = string(next(lens[2]))
 	m.SessionID = string(next(lens[3]))
-	m.Relay = []byte(next(relayLen))
-	return m, nil
+	return m, int(p), nil
 }
 
 func be64[T string | []byte](b T) uint64 {
