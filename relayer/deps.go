@@ -11,6 +11,7 @@ import (
 	sdktypes "github.com/pokt-network/shannon-sdk/types"
 
 	"github.com/shannon-ops/pocket-relay-miner/keys"
+	"github.com/shannon-ops/pocket-relay-miner/relayer/meter"
 	"github.com/shannon-ops/pocket-relay-miner/transport"
 )
 
@@ -65,12 +66,12 @@ type RelayContext struct {
 	SessionStartHeight, SessionEndHeight      int64
 }
 
-// Meter is the relay meter (PROTOCOL §4.4). Consume charges one relay of the session for the
-// supplier and reports false when that would over-service the application; Refund gives a
-// consumed relay back. An error means the meter could not decide (Redis unreachable); the
-// relayer then fails open or closed as configured.
+// Meter is the relay meter (PROTOCOL §4.4). Consume charges one relay of the session to the
+// supplier's budget; the decision says whether to serve (allowed, fail_open, skipped) or refuse
+// (over_serviced, fail_closed), and Refundable whether Refund is due if the relay is not mined.
+// The error, if any, is for the log. *StakeMeter implements it over relayer/meter.
 type Meter interface {
-	Consume(ctx context.Context, supplier string, h *sessiontypes.SessionHeader) (ok bool, err error)
+	Consume(ctx context.Context, supplier string, h *sessiontypes.SessionHeader) (meter.Decision, error)
 	Refund(ctx context.Context, supplier string, h *sessiontypes.SessionHeader) error
 }
 
@@ -97,9 +98,9 @@ func (k managerKeys) Signer(operator string) (Signer, bool) {
 // NoMeter meters nothing: every relay is allowed (meter.enabled: false).
 type NoMeter struct{}
 
-// Consume always allows.
-func (NoMeter) Consume(context.Context, string, *sessiontypes.SessionHeader) (bool, error) {
-	return true, nil
+// Consume always allows, unmetered.
+func (NoMeter) Consume(context.Context, string, *sessiontypes.SessionHeader) (meter.Decision, error) {
+	return meter.Decision{Outcome: meter.OutcomeSkipped}, nil
 }
 
 // Refund does nothing.

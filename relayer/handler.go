@@ -9,6 +9,8 @@ import (
 
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
 	sessiontypes "github.com/pokt-network/poktroll/x/session/types"
+
+	"github.com/shannon-ops/pocket-relay-miner/relayer/meter"
 )
 
 // ServeHTTP serves one synchronous relay: parse → validate (eager) → backend → sign → write →
@@ -104,20 +106,20 @@ func (s *Server) eagerChecks(ctx context.Context, req *servicetypes.RelayRequest
 	return e, metered, err
 }
 
-// consume charges one relay to the meter. It reports whether something was consumed (and so
-// must be refunded if the relay is not mined). A meter failure serves the relay unmetered
-// (fail_mode open) or refuses it (closed).
+// consume charges one relay to the meter and reports whether something was consumed (so must
+// be refunded if the relay is not mined). The meter applies fail_mode when Redis fails.
 func (s *Server) consume(ctx context.Context, req *servicetypes.RelayRequest) (bool, error) {
-	ok, err := s.meter.Consume(ctx, req.Meta.SupplierOperatorAddress, req.Meta.SessionHeader)
-	switch {
-	case err != nil && s.failClosed:
-		return false, rejectWrap(reasonMeterUnavailable, err)
-	case err != nil:
-		return false, nil
-	case !ok:
+	d, err := s.meter.Consume(ctx, req.Meta.SupplierOperatorAddress, req.Meta.SessionHeader)
+	switch d.Outcome {
+	case meter.OutcomeOverServiced:
 		return false, reject(reasonOverServiced, "application %s has no stake left for this session", req.Meta.SessionHeader.ApplicationAddress)
+	case meter.OutcomeFailClosed:
+		return false, reject(reasonMeterUnavailable, "relay meter: %w", err)
 	}
-	return true, nil
+	if err != nil {
+		s.log.Debug().Err(err).Msg("relay meter failed open")
+	}
+	return d.Refundable(), nil
 }
 
 // callBackend forwards the relay's HTTP request and returns the serialized POKTHTTPResponse

@@ -166,7 +166,7 @@ func TestRejections(t *testing.T) {
 			service: testService, reason: reasonChainUnavailable, codespace: "relayer_proxy", code: 5},
 		{name: "over-serviced", setup: func(f *fixture) { f.meter.budget = 0 }, body: signed(nil),
 			service: testService, reason: reasonOverServiced, codespace: "relayer_proxy", code: 7},
-		{name: "meter down, fail closed", setup: func(f *fixture) { f.meter.err = errors.New("redis down"); f.srv.failClosed = true }, body: signed(nil),
+		{name: "meter down, fail closed", setup: func(f *fixture) { f.meter.err = errors.New("redis down"); f.meter.failClosed = true }, body: signed(nil),
 			service: testService, reason: reasonMeterUnavailable, codespace: "relayer_proxy", code: 5},
 		{name: "backend timeout", setup: func(f *fixture) { f.backend.err = timeoutError{} }, body: signed(nil),
 			service: testService, reason: reasonBackendTimeout, codespace: "relayer_proxy", code: 10},

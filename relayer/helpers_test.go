@@ -25,6 +25,7 @@ import (
 
 	"github.com/shannon-ops/pocket-relay-miner/config"
 	"github.com/shannon-ops/pocket-relay-miner/query"
+	"github.com/shannon-ops/pocket-relay-miner/relayer/meter"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
 	"github.com/shannon-ops/pocket-relay-miner/transport"
 )
@@ -155,26 +156,30 @@ func (p *fakePublisher) relays() []transport.Message {
 	return append([]transport.Message(nil), p.got...)
 }
 
-// fakeMeter allows up to budget relays; err makes it fail.
+// fakeMeter allows up to budget relays; err makes it fail open, or closed with failClosed.
 type fakeMeter struct {
-	mu       sync.Mutex
-	budget   int
-	consumed int
-	refunds  int
-	err      error
+	mu         sync.Mutex
+	budget     int
+	consumed   int
+	refunds    int
+	err        error
+	failClosed bool
 }
 
-func (m *fakeMeter) Consume(context.Context, string, *sessiontypes.SessionHeader) (bool, error) {
+func (m *fakeMeter) Consume(context.Context, string, *sessiontypes.SessionHeader) (meter.Decision, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.err != nil {
-		return false, m.err
+		if m.failClosed {
+			return meter.Decision{Outcome: meter.OutcomeFailClosed}, m.err
+		}
+		return meter.Decision{Outcome: meter.OutcomeFailOpen}, m.err
 	}
 	if m.consumed >= m.budget {
-		return false, nil
+		return meter.Decision{Outcome: meter.OutcomeOverServiced}, nil
 	}
 	m.consumed++
-	return true, nil
+	return meter.Decision{Outcome: meter.OutcomeAllowed}, nil
 }
 
 func (m *fakeMeter) Refund(context.Context, string, *sessiontypes.SessionHeader) error {

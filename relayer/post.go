@@ -73,11 +73,11 @@ func (j *postJob) mine(ctx context.Context) outcome {
 			return outcomeInvalid
 		}
 		j.entry = e
-		ok, err := s.meter.Consume(ctx, j.req.Meta.SupplierOperatorAddress, j.req.Meta.SessionHeader)
-		if err == nil && !ok {
+		metered, err := s.consume(ctx, j.req)
+		if err != nil { // over-serviced (or the meter is down, fail closed): served, not mined
 			return outcomeNotEligible
 		}
-		j.metered = err == nil
+		j.metered = metered
 	}
 	// Reward eligibility (PROTOCOL §4.1 step 7-8): answered before the claim window opened
 	// and the backend did not fail.

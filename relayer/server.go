@@ -47,7 +47,6 @@ type Server struct {
 	v               *validator
 	keys            KeyStore
 	meter           Meter
-	failClosed      bool
 	pub             Publisher
 	heights         Heights
 	post            pond.Pool
@@ -70,7 +69,7 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 	s := &Server{
 		addr: cfg.ListenAddr, log: d.Log, services: map[string]*service{},
 		v:    newValidator(d.Chain, d.Heights, d.Verifier),
-		keys: d.Keys, meter: d.Meter, failClosed: cfg.Meter.FailMode == config.FailClosed,
+		keys: d.Keys, meter: d.Meter,
 		pub: d.Publisher, heights: d.Heights, postTimeout: defaultPostTimeout,
 		shutdownTimeout: cfg.ShutdownTimeout, ready: d.Ready,
 		hardMax: int64(cfg.DefaultMaxBodyBytes), // raised to the largest service limit below
@@ -161,6 +160,9 @@ func (s *Server) housekeeping() {
 	cur := s.heights.Height()
 	if cur > 0 {
 		s.v.prune(cur)
+		if p, ok := s.meter.(interface{ prune(int64) }); ok {
+			p.prune(cur)
+		}
 	}
 	if s.ready != nil {
 		ok, why := s.readiness()
