@@ -10,8 +10,11 @@ func newRelayerCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "relayer",
 		Short: "The stateless relay proxy: validate, forward, sign and publish relays",
+		Long: "Run the relayer with --config F (until SIGINT/SIGTERM, then drain), or check a config\n" +
+			"with `relayer validate --config F`.",
 	}
-	c.AddCommand(newValidateCmd("relayer", func(path string) (summary, error) {
+	addRelayerRun(c)
+	v := newValidateCmd("relayer", func(path string) (summary, error) {
 		cfg, err := config.LoadRelayer(path)
 		if err != nil {
 			return nil, err
@@ -23,6 +26,8 @@ func newRelayerCmd() *cobra.Command {
 			return nil, err
 		}
 		return &cfg.Keys, nil
-	}))
+	})
+	addCheckStake(v)
+	c.AddCommand(v)
 	return c
 }

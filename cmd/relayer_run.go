@@ -1,0 +1,243 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/shannon-ops/pocket-relay-miner/cache"
+	"github.com/shannon-ops/pocket-relay-miner/cache/blocks"
+	"github.com/shannon-ops/pocket-relay-miner/cmd/ops"
+	"github.com/shannon-ops/pocket-relay-miner/config"
+	"github.com/shannon-ops/pocket-relay-miner/keys"
+	"github.com/shannon-ops/pocket-relay-miner/query"
+	"github.com/shannon-ops/pocket-relay-miner/relayer"
+	"github.com/shannon-ops/pocket-relay-miner/relayer/backend"
+	"github.com/shannon-ops/pocket-relay-miner/relayer/meter"
+	"github.com/shannon-ops/pocket-relay-miner/relayer/publish"
+	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
+	"github.com/shannon-ops/pocket-relay-miner/transport"
+)
+
+// addRelayerRun makes `relayer --config F` run the relayer.
+func addRelayerRun(c *cobra.Command) {
+	var path string
+	var blockTime time.Duration
+	c.Flags().StringVar(&path, "config", "", "path to the relayer config file")
+	c.Flags().DurationVar(&blockTime, "block-time", 30*time.Second, "the chain's expected block time (1s on a localnet); paces the block feed's fallbacks")
+	c.Args = cobra.NoArgs
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if path == "" {
+			return usageError{errors.New("--config is required")}
+		}
+		cfg, err := config.LoadRelayer(path)
+		if err != nil {
+			return usageError{err}
+		}
+		return runRelayer(c.Context(), cfg, blockTime, c.ErrOrStderr())
+	}
+}
+
+// relayerStack is every component of a running relayer.
+type relayerStack struct {
+	log     zerolog.Logger
+	ready   *ops.Readiness
+	ops     *ops.Server
+	keys    *keys.Manager
+	rdb     redis.UniversalClient
+	query   *query.Client
+	hub     *cache.Hub
+	feed    *blocks.Feed
+	pools   []*backend.Pool
+	backlog *publish.Backlog
+	srv     *relayer.Server
+	drain   time.Duration
+}
+
+func runRelayer(parent context.Context, cfg *config.Relayer, blockTime time.Duration, stderr io.Writer) error {
+	log, err := ops.NewLogger(stderr, cfg.Logging.Level, cfg.Logging.Format)
+	if err != nil {
+		return usageError{err}
+	}
+	b := Build()
+	reg := ops.NewRegistry(b.Version, b.Commit)
+	st, err := buildRelayer(cfg, log, reg, blockTime)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	return st.run(parent)
+}
+
+// run starts the infrastructure, serves until SIGINT/SIGTERM (or a component fails), then
+// drains: readiness false, in-flight relays finished, post work done, publish backlog flushed,
+// and only then the caches, block feed and Redis stop.
+func (st *relayerStack) run(parent context.Context) error {
+	sig, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(sig, st.ready.SetStopping)
+	infra, cancelInfra := context.WithCancel(context.WithoutCancel(parent))
+	defer cancelInfra()
+	g, gctx := errgroup.WithContext(infra)
+	g.Go(func() error { return st.ops.Run(gctx) })
+	g.Go(func() error { return st.keys.Run(gctx) })
+	g.Go(func() error { return st.hub.Run(gctx) })
+	g.Go(func() error { return st.feed.Run(gctx) })
+	g.Go(func() error { return st.backlog.Run(gctx) })
+	for _, p := range st.pools {
+		g.Go(func() error { return p.Run(gctx) })
+	}
+	serve, cancelServe := context.WithCancel(sig)
+	defer cancelServe()
+	context.AfterFunc(gctx, cancelServe) // a failed component stops the relayer too
+
+	serveErr := st.srv.Run(serve)
+	st.ready.SetStopping()
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(parent), st.drain)
+	flushErr := st.backlog.Flush(fctx)
+	cancel()
+	cancelInfra()
+	groupErr := g.Wait()
+	if errors.Is(groupErr, context.Canceled) {
+		groupErr = nil
+	}
+	st.log.Info().Msg("relayer stopped")
+	return errors.Join(serveErr, flushErr, groupErr)
+}
+
+func (st *relayerStack) close() {
+	_ = st.query.Close()
+	_ = st.rdb.Close()
+}
+
+// heights reports the block feed's latest height.
+type heights struct{ f *blocks.Feed }
+
+func (h heights) Height() int64 {
+	b, ok := h.f.Latest()
+	if !ok {
+		return 0
+	}
+	return b.Height
+}
+
+// buildRelayer constructs every component; nothing runs and nothing connects yet.
+func buildRelayer(cfg *config.Relayer, log zerolog.Logger, reg *prometheus.Registry, blockTime time.Duration) (*relayerStack, error) {
+	st := &relayerStack{log: log, ready: ops.NewReadiness(), drain: cfg.ShutdownTimeout}
+	st.ops = ops.NewServer(ops.Config{
+		MetricsEnabled: cfg.Metrics.Enabled, MetricsAddr: cfg.Metrics.Addr, HealthAddr: cfg.Health.Addr,
+		PprofEnabled: cfg.Pprof.Enabled, PprofAddr: cfg.Pprof.Addr,
+	}, reg, st.ready, log)
+	var err error
+	if st.keys, err = keys.New(keyOptions(&cfg.Keys), log, reg); err != nil {
+		return nil, usageError{fmt.Errorf("keys: %w", err)}
+	}
+	st.ready.Register("keys").Set(true, "")
+	tk, err := transport.NewKeys(cfg.Redis.KeyPrefix)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if st.rdb, err = transport.NewClient(cfg.Redis.URL.Value(), transport.PoolOptions{
+		PoolSize: cfg.Redis.PoolSize, MinIdleConns: cfg.Redis.MinIdleConns, DialTimeout: cfg.Redis.DialTimeout,
+		ReadTimeout: cfg.Redis.ReadTimeout, WriteTimeout: cfg.Redis.WriteTimeout,
+	}); err != nil {
+		return nil, usageError{fmt.Errorf("redis: %w", err)}
+	}
+	if st.query, err = query.New(query.Config{
+		GRPCAddr: cfg.PocketNode.GRPCAddr, CometRPCURL: cfg.PocketNode.RPCURL, Insecure: cfg.PocketNode.GRPCInsecure,
+		Timeout: cfg.PocketNode.QueryTimeout, MaxRetries: cfg.PocketNode.QueryRetries,
+	}, reg); err != nil {
+		return nil, usageError{fmt.Errorf("pocket_node: %w", err)}
+	}
+	st.hub = cache.NewHub(st.rdb, tk, reg)
+	chain, err := cache.NewChain(st.hub, st.query, cache.ChainOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if st.feed, err = blocks.New(blocks.Config{Mode: blocks.Follow, WebsocketURL: blocks.WebsocketURL(cfg.PocketNode.RPCURL),
+		BlockTime: blockTime}, st.query, st.rdb, tk, reg); err != nil {
+		return nil, usageError{fmt.Errorf("block feed: %w", err)}
+	}
+	backends, err := st.buildBackends(cfg, reg)
+	if err != nil {
+		return nil, err
+	}
+	if st.backlog, err = publish.New(transport.NewPublisher(st.rdb, tk), cfg.Publish, log, reg); err != nil {
+		return nil, usageError{err}
+	}
+	mtr, err := st.meterFor(cfg, chain, heights{st.feed}, tk, reg, blockTime)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("meter: %w", err)}
+	}
+	cond := st.ready.Register("relayer")
+	st.srv, err = relayer.New(cfg, relayer.Deps{
+		Chain: chain, Heights: heights{st.feed}, Keys: relayer.Keys(st.keys), Verifier: ring.New(ring.Config{}),
+		Meter: mtr, Publisher: st.backlog, Backends: backends, Registerer: reg, Log: log, Ready: cond.Set,
+	})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return st, nil
+}
+
+func (st *relayerStack) buildBackends(cfg *config.Relayer, reg prometheus.Registerer) (map[string]map[config.RPCType]relayer.Backend, error) {
+	m := backend.NewMetrics(reg)
+	out := map[string]map[config.RPCType]relayer.Backend{}
+	for id, svc := range cfg.Services {
+		out[id] = map[config.RPCType]relayer.Backend{}
+		for t, bc := range svc.Backends {
+			p, err := backend.New(id, t, bc, st.log, m)
+			if err != nil {
+				return nil, usageError{err}
+			}
+			st.pools = append(st.pools, p)
+			out[id][t] = relayer.PoolBackend(p)
+		}
+	}
+	return out, nil
+}
+
+// meterFor returns the relay meter: relayer/meter in Redis with budgets from the cached chain,
+// or NoMeter when meter.enabled is false.
+func (st *relayerStack) meterFor(cfg *config.Relayer, chain relayer.Chain, h relayer.Heights, tk transport.Keys,
+	reg prometheus.Registerer, blockTime time.Duration) (relayer.Meter, error) {
+	if !cfg.Meter.Enabled {
+		return relayer.NoMeter{}, nil
+	}
+	m, err := meter.New(st.rdb, tk, cfg.Meter.FailMode, st.log, reg)
+	if err != nil {
+		return nil, err
+	}
+	return relayer.NewStakeMeter(m, chain, h, numSuppliersPerSession(st.query), blockTime, cfg.Meter.FailMode == config.FailOpen), nil
+}
+
+// numSuppliersPerSession reads the live session param, at most once a minute.
+func numSuppliersPerSession(q *query.Client) func(context.Context) (uint64, error) {
+	var mu sync.Mutex
+	var n uint64
+	var at time.Time
+	return func(ctx context.Context) (uint64, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if n > 0 && time.Since(at) < time.Minute {
+			return n, nil
+		}
+		p, err := q.SessionParams(ctx)
+		if err != nil {
+			return 0, err
+		}
+		n, at = p.NumSuppliersPerSession, time.Now()
+		return n, nil
+	}
+}
