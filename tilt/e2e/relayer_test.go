@@ -33,9 +33,9 @@ import (
 type ourRelayer struct {
 	bin, cfgPath string
 	url, opsURL  string
-	proc        *localnet.Proc
-	rdb         *redis.Client
-	stream      string
+	proc         *localnet.Proc
+	rdb          *redis.Client
+	stream       string
 }
 
 // startRelayer builds the binary and starts `pocket-relay-miner relayer` for supplier1 (its key
