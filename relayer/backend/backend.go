@@ -56,7 +56,7 @@ func retryable(r Reason) bool { return r == ReasonDial || r == ReasonTransport |
 // nil error when a 5xx was discarded for a retry).
 func (p *Pool) attempt(parent, ctx context.Context, ep *endpoint, in *inbound, n int, last bool) (*Response, Reason, error) {
 	start := time.Now()
-	res, err := ep.tr.RoundTrip(ep.newRequest(ctx, in, p.header(ep, in, n)))
+	res, err := ep.rt.RoundTrip(ep.newRequest(ctx, in, p.header(ep, in, n)))
 	if err != nil {
 		return nil, p.attemptFailed(parent, ctx, ep, start, err), stripURL(err)
 	}

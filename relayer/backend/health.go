@@ -108,7 +108,7 @@ func (p *Pool) probe(ctx context.Context, ep *endpoint) error {
 	if ep.auth != nil {
 		req.Header["Authorization"] = ep.auth
 	}
-	res, err := ep.tr.RoundTrip(req)
+	res, err := ep.rt.RoundTrip(req)
 	if err != nil {
 		return stripURL(err)
 	}

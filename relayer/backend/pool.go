@@ -34,6 +34,7 @@ type Pool struct {
 	timeout       time.Duration
 	maxResp       int64
 	static        []headerKV
+	serviceHdr    []string // the Pocket-Service value
 	baseQueryKeys map[string]bool // query keys set by any endpoint URL; nil when none
 	hc            *healthCheck
 
@@ -64,6 +65,7 @@ type endpoint struct {
 	auth        []string // Authorization header value; nil when none
 	hcURL       string   // health-check URL; "" without health checks
 	tr          *http.Transport
+	rt          http.RoundTripper // tr, unless a test swaps it
 
 	healthy atomic.Bool
 	br      breaker
@@ -121,6 +123,7 @@ func New(service string, rpcType config.RPCType, cfg *config.Backend, log zerolo
 		now:             monotonic,
 		log:             log.With().Str("service", service).Str("rpc_type", string(rpcType)).Logger(),
 		retries:         m.retryCounters(service, string(rpcType)),
+		serviceHdr:      []string{service},
 	}
 	if err := p.applyConfig(cfg); err != nil {
 		return nil, fmt.Errorf("backend %s/%s: %w", service, rpcType, err)
@@ -221,6 +224,7 @@ func (p *Pool) newEndpoint(i int, raw string, auth []string, maxConns int, m *Me
 		}
 	}
 	ep.tr = newTransport(maxConns)
+	ep.rt = ep.tr
 	ep.m = m.endpoint(p.service, p.rpcType, ep.name)
 	ep.m.open.Set(0)
 	if p.hc != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -144,32 +145,45 @@ func (p *Pool) buildHeader(in *sdktypes.POKTHTTPRequest, h Headers) http.Header 
 		if hopHeaders[ck] || strings.HasPrefix(ck, "Pocket-") {
 			continue
 		}
-		hdr[ck] = append(hdr[ck], v.Values...)
+		// Shared with the request (read-only); clipped so a second spelling of the same
+		// name appends to a copy.
+		if prev := hdr[ck]; prev != nil {
+			hdr[ck] = append(prev, v.Values...)
+		} else {
+			hdr[ck] = slices.Clip(v.Values)
+		}
 	}
 	for _, kv := range p.static {
 		hdr[kv.key] = kv.values
 	}
-	service := h.Service
-	if service == "" {
-		service = p.service
+	if h.Service == "" || h.Service == p.service {
+		hdr[HeaderService] = p.serviceHdr
+	} else {
+		hdr[HeaderService] = []string{h.Service}
 	}
-	setIf(hdr, HeaderSupplier, h.Supplier)
-	setIf(hdr, HeaderService, service)
-	setIf(hdr, HeaderApplication, h.Application)
-	setIf(hdr, HeaderSessionID, h.SessionID)
+	// One backing array for the per-relay values.
+	vals := make([]string, 0, 5)
+	vals = setIf(hdr, vals, HeaderSupplier, h.Supplier)
+	vals = setIf(hdr, vals, HeaderApplication, h.Application)
+	vals = setIf(hdr, vals, HeaderSessionID, h.SessionID)
 	if h.SessionStartHeight != 0 {
-		hdr[HeaderSessionStartHeight] = []string{strconv.FormatInt(h.SessionStartHeight, 10)}
+		vals = setIf(hdr, vals, HeaderSessionStartHeight, strconv.FormatInt(h.SessionStartHeight, 10))
 	}
 	if h.SessionEndHeight != 0 {
-		hdr[HeaderSessionEndHeight] = []string{strconv.FormatInt(h.SessionEndHeight, 10)}
+		setIf(hdr, vals, HeaderSessionEndHeight, strconv.FormatInt(h.SessionEndHeight, 10))
 	}
 	return hdr
 }
 
-func setIf(h http.Header, key, v string) {
-	if v != "" {
-		h[key] = []string{v}
+// setIf sets h[key] to v, when v is not empty, as a one-element slice of vals' backing array.
+func setIf(h http.Header, vals []string, key, v string) []string {
+	if v == "" {
+		return vals
 	}
+	n := len(vals)
+	vals = append(vals, v)
+	h[key] = vals[n : n+1 : n+1]
+	return vals
 }
 
 // newRequest builds the request of one attempt on ep. The header map is shared between
@@ -201,10 +215,9 @@ func (ep *endpoint) newRequest(ctx context.Context, r *inbound, hdr http.Header)
 		Host:       ep.host,
 	}
 	if n := len(r.body); n > 0 {
-		body := r.body
 		req.ContentLength = int64(n)
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.Body = newBodyReader(r.body)
+		req.GetBody = r.getBody
 	} else {
 		req.Body = http.NoBody
 		req.GetBody = getNoBody
@@ -224,3 +237,18 @@ func validMethod(m string) bool {
 }
 
 func getNoBody() (io.ReadCloser, error) { return http.NoBody, nil }
+
+// bodyReader is a request body over body_bz: one allocation, Close is a no-op.
+type bodyReader struct{ bytes.Reader }
+
+func newBodyReader(b []byte) *bodyReader {
+	r := &bodyReader{}
+	r.Reset(b)
+	return r
+}
+
+func (*bodyReader) Close() error { return nil }
+
+// getBody is the request's GetBody: the transport calls it to re-send the body on a fresh
+// connection.
+func (r *inbound) getBody() (io.ReadCloser, error) { return newBodyReader(r.body), nil }

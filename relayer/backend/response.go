@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	sdktypes "github.com/pokt-network/shannon-sdk/types"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -23,9 +24,16 @@ const DefaultMaxResponseBytes = 64 << 20
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, initialBufSize); return &b }}
 
-func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+// buffersOut counts body buffers handed out and not yet returned: a leak shows as growth.
+var buffersOut atomic.Int64
+
+func getBuf() *[]byte {
+	buffersOut.Add(1)
+	return bufPool.Get().(*[]byte)
+}
 
 func putBuf(b *[]byte) {
+	buffersOut.Add(-1)
 	if cap(*b) > maxPooledBufSize {
 		return
 	}

@@ -58,7 +58,7 @@ func (p *Pool) DoStream(ctx context.Context, req *sdktypes.POKTHTTPRequest, h He
 // streamAttempt is one try on ep up to the response headers.
 func (p *Pool) streamAttempt(parent, ctx context.Context, ep *endpoint, in *inbound, n int, last bool) (*http.Response, Reason, error) {
 	start := time.Now()
-	res, err := ep.tr.RoundTrip(ep.newRequest(ctx, in, p.header(ep, in, n)))
+	res, err := ep.rt.RoundTrip(ep.newRequest(ctx, in, p.header(ep, in, n)))
 	if err != nil {
 		return nil, p.attemptFailed(parent, ctx, ep, start, err), stripURL(err)
 	}
