@@ -181,3 +181,32 @@ func TestDoStreamErrors(t *testing.T) {
 	}
 	_ = res.Body.Close()
 }
+
+func TestBuffersReturnedOnEveryPath(t *testing.T) {
+	ok := server(t, echoHandler(nil))
+	big := server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(bytes.Repeat([]byte("x"), 4096)) // chunked: the cap trips mid-read
+		w.(http.Flusher).Flush()
+		_, _ = w.Write(bytes.Repeat([]byte("x"), 4096))
+	}))
+	reset := server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		_, _ = w.Write([]byte("short")) // then the handler returns: body ends early
+	}))
+	fail := server(t, statusHandler(500, nil))
+	before := buffersOut.Load()
+	for _, c := range []struct {
+		url  string
+		want Reason
+	}{{ok.URL, ""}, {big.URL, ReasonTooLarge}, {reset.URL, ReasonTransport}, {fail.URL, ""}} {
+		p, _ := newPool(t, backendCfg(c.url), WithMaxResponseBytes(5000))
+		res, err := p.Do(context.Background(), postReq("/", "x"), Headers{})
+		if ReasonOf(err) != c.want {
+			t.Errorf("%s: got %v, want %q", c.url, err, c.want)
+		}
+		res.Release()
+	}
+	if n := buffersOut.Load() - before; n != 0 {
+		t.Fatalf("%d buffers not returned", n)
+	}
+}
