@@ -34,7 +34,7 @@ type Pool struct {
 	timeout       time.Duration
 	maxResp       int64
 	static        []headerKV
-	serviceHdr    []string // the Pocket-Service value
+	serviceHdr    []string        // the Pocket-Service value
 	baseQueryKeys map[string]bool // query keys set by any endpoint URL; nil when none
 	hc            *healthCheck
 
