@@ -15,17 +15,17 @@ import (
 	"github.com/shannon-ops/pocket-relay-miner/transport/redistest"
 )
 
-var testKeys = transport.MustKeys("test")
+var tcTestKeys = transport.MustKeys("test")
 
 const (
-	testSupplier = "pokt1supplieraaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	testSession  = "5e551011d0000000000000000000000000000000000000000000000000000001"
-	testCUPR     = 7
+	tcTestSupplier = "pokt1supplieraaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	tcTestSession  = "5e551011d0000000000000000000000000000000000000000000000000000001"
+	tcTestCUPR     = 7
 )
 
-// testRelay returns the relay message number i of session for supplier: deterministic
+// tcTestRelay returns the relay message number i of session for supplier: deterministic
 // pseudo-random relay bytes of 300 to 800 bytes and their hash.
-func testRelay(supplier, session string, i int) transport.Message {
+func tcTestRelay(supplier, session string, i int) transport.Message {
 	seed := sha256.Sum256([]byte(fmt.Sprintf("%s/%s/%d", supplier, session, i)))
 	n := 300 + int(binary.BigEndian.Uint16(seed[:2]))%500
 	relay := make([]byte, 0, n+sha256.Size)
@@ -35,19 +35,19 @@ func testRelay(supplier, session string, i int) transport.Message {
 	}
 	relay = relay[:n]
 	return transport.Message{
-		Relay: relay, RelayHash: transport.HashRelay(relay), ComputeUnitsPerRelay: testCUPR,
+		Relay: relay, RelayHash: transport.HashRelay(relay), ComputeUnitsPerRelay: tcTestCUPR,
 		Supplier: supplier, Application: "pokt1app", ServiceID: "anvil", SessionID: session,
 		SessionStartHeight: 101, SessionEndHeight: 110,
 	}
 }
 
-func testHeader(supplier, session string) SessionHeader {
-	m := testRelay(supplier, session, 0)
+func tcTestHeader(supplier, session string) SessionHeader {
+	m := tcTestRelay(supplier, session, 0)
 	return headerOf(&m)
 }
 
-// xadd appends the encoded messages to their supplier's stream.
-func xadd(t testing.TB, rdb redis.UniversalClient, msgs ...transport.Message) {
+// tcXadd appends the encoded messages to their supplier's stream.
+func tcXadd(t testing.TB, rdb redis.UniversalClient, msgs ...transport.Message) {
 	t.Helper()
 	ctx := context.Background()
 	for start := 0; start < len(msgs); start += 500 {
@@ -57,49 +57,49 @@ func xadd(t testing.TB, rdb redis.UniversalClient, msgs ...transport.Message) {
 				if err != nil {
 					return err
 				}
-				p.XAdd(ctx, &redis.XAddArgs{Stream: testKeys.RelayStream(msgs[i].Supplier), Values: []any{transport.MessageField, b}})
+				p.XAdd(ctx, &redis.XAddArgs{Stream: tcTestKeys.RelayStream(msgs[i].Supplier), Values: []any{transport.MessageField, b}})
 			}
 			return nil
 		})
 		if err != nil {
-			t.Fatalf("xadd: %v", err)
+			t.Fatalf("tcXadd: %v", err)
 		}
 	}
 }
 
-// acquire takes the supplier's lease for holder.
-func acquire(t testing.TB, rdb redis.UniversalClient, supplier, holder string) leader.Fence {
+// tcAcquire takes the supplier's lease for holder.
+func tcAcquire(t testing.TB, rdb redis.UniversalClient, supplier, holder string) leader.Fence {
 	t.Helper()
-	f, err := leader.TryAcquire(context.Background(), rdb, testKeys.SupplierLease(supplier), holder, time.Minute)
+	f, err := leader.TryAcquire(context.Background(), rdb, tcTestKeys.SupplierLease(supplier), holder, time.Minute)
 	if err != nil {
-		t.Fatalf("acquire lease: %v", err)
+		t.Fatalf("tcAcquire lease: %v", err)
 	}
 	return f
 }
 
-// startRedis returns a client of a fresh redis-server owned by t.
-func startRedis(t testing.TB) *redis.Client {
+// tcStartRedis returns a client of a fresh redis-server owned by t.
+func tcStartRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	rdb := redistest.Start(t).Client()
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
 }
 
-// commitTrees commits the given trees (prepared here) with no stream entries.
-func commitTrees(t testing.TB, rdb redis.UniversalClient, f leader.Fence, trees ...*Tree) {
+// tcCommitTrees commits the given trees (prepared here) with no stream entries.
+func tcCommitTrees(t testing.TB, rdb redis.UniversalClient, f leader.Fence, trees ...*Tree) {
 	t.Helper()
 	for _, tr := range trees {
 		if err := tr.prepare(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := commitBatch(context.Background(), rdb, f, testKeys.RelayStream(testSupplier), nil, trees); err != nil {
+	if err := commitBatch(context.Background(), rdb, f, tcTestKeys.RelayStream(tcTestSupplier), nil, trees); err != nil {
 		t.Fatalf("commit: %v", err)
 	}
 }
 
-// eventually polls cond every 10ms until it holds, failing t after timeout.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+// tcEventually polls cond every 10ms until it holds, failing t after timeout.
+func tcEventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()

@@ -13,8 +13,8 @@ import (
 	"github.com/pokt-network/smt/kvstore/simplemap"
 )
 
-// referenceTrie is the protocol's tree over an in-memory map, built the way the spec says.
-func referenceTrie() (*smt.SMST, kvstore.MapStore) {
+// tcReferenceTrie is the protocol's tree over an in-memory map, built the way the spec says.
+func tcReferenceTrie() (*smt.SMST, kvstore.MapStore) {
 	store := simplemap.NewSimpleMap()
 	return smt.NewSparseMerkleSumTrie(store, sha256.New(), smt.WithValueHasher(nil)), store
 }
@@ -24,13 +24,13 @@ func referenceTrie() (*smt.SMST, kvstore.MapStore) {
 // equals the reference trie's, that Redis holds exactly the reference's nodes (orphans deleted),
 // and that closest proofs verify with the protocol spec.
 func TestTreeRootMatchesReference(t *testing.T) {
-	rdb := startRedis(t)
+	rdb := tcStartRedis(t)
 	ctx := context.Background()
-	f := acquire(t, rdb, testSupplier, "a")
-	h := testHeader(testSupplier, testSession)
-	ref, refStore := referenceTrie()
+	f := tcAcquire(t, rdb, tcTestSupplier, "a")
+	h := tcTestHeader(tcTestSupplier, tcTestSession)
+	ref, refStore := tcReferenceTrie()
 
-	tree, err := OpenTree(ctx, rdb, testKeys, h)
+	tree, err := OpenTree(ctx, rdb, tcTestKeys, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestTreeRootMatchesReference(t *testing.T) {
 	}
 	insert := func(tr *Tree, from, to int) {
 		for i := from; i < to; i++ {
-			m := testRelay(testSupplier, testSession, i)
+			m := tcTestRelay(tcTestSupplier, tcTestSession, i)
 			added, err := tr.Insert(&m)
 			if err != nil || !added {
 				t.Fatalf("insert %d: added %v, err %v", i, added, err)
@@ -48,7 +48,7 @@ func TestTreeRootMatchesReference(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		commitTrees(t, rdb, f, tr)
+		tcCommitTrees(t, rdb, f, tr)
 		if err := ref.Commit(); err != nil {
 			t.Fatal(err)
 		}
@@ -56,26 +56,26 @@ func TestTreeRootMatchesReference(t *testing.T) {
 	check := func(tr *Tree, n int) {
 		t.Helper()
 		if got, want := tr.Root(), []byte(ref.Root()); !bytes.Equal(got, want) {
-			t.Fatalf("after %d relays: root %x, reference %x", n, got, want)
+			t.Fatalf("after %d tcRelays: root %x, reference %x", n, got, want)
 		}
-		if tr.Count() != uint64(n) || tr.Sum() != uint64(n*testCUPR) {
-			t.Fatalf("count %d sum %d, want %d and %d", tr.Count(), tr.Sum(), n, n*testCUPR)
+		if tr.Count() != uint64(n) || tr.Sum() != uint64(n*tcTestCUPR) {
+			t.Fatalf("count %d sum %d, want %d and %d", tr.Count(), tr.Sum(), n, n*tcTestCUPR)
 		}
-		meta, err := rdb.HGetAll(ctx, testKeys.TreeMeta(testSupplier, testSession)).Result()
+		meta, err := rdb.HGetAll(ctx, tcTestKeys.TreeMeta(tcTestSupplier, tcTestSession)).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if meta[metaRoot] != string(ref.Root()) || meta[metaCount] != fmt.Sprint(n) {
 			t.Fatalf("committed meta %q/%s differs from the reference root", meta[metaRoot], meta[metaCount])
 		}
-		stored, err := rdb.HLen(ctx, testKeys.TreeNodes(testSupplier, testSession)).Result()
+		stored, err := rdb.HLen(ctx, tcTestKeys.TreeNodes(tcTestSupplier, tcTestSession)).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want, _ := refStore.Len(); int(stored) != want {
 			t.Fatalf("redis holds %d nodes, the reference store %d", stored, want)
 		}
-		verifyProofs(t, tr, 20)
+		tcVerifyProofs(t, tr, 20)
 	}
 
 	insert(tree, 0, 1)
@@ -85,25 +85,25 @@ func TestTreeRootMatchesReference(t *testing.T) {
 	insert(tree, 300, 700)
 	check(tree, 700)
 
-	resumed, err := OpenTree(ctx, rdb, testKeys, SessionHeader{Supplier: testSupplier, SessionID: testSession})
+	resumed, err := OpenTree(ctx, rdb, tcTestKeys, SessionHeader{Supplier: tcTestSupplier, SessionID: tcTestSession})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resumed.Header() != h || resumed.ComputeUnitsPerRelay() != testCUPR {
-		t.Fatalf("resumed header %+v cupr %d, want %+v and %d", resumed.Header(), resumed.ComputeUnitsPerRelay(), h, testCUPR)
+	if resumed.Header() != h || resumed.ComputeUnitsPerRelay() != tcTestCUPR {
+		t.Fatalf("resumed header %+v cupr %d, want %+v and %d", resumed.Header(), resumed.ComputeUnitsPerRelay(), h, tcTestCUPR)
 	}
 	check(resumed, 700)
 	insert(resumed, 700, 1000)
 	check(resumed, 1000)
 }
 
-// verifyProofs checks n closest proofs of tr against its root with the protocol's spec, and
+// tcVerifyProofs checks n closest proofs of tr against its root with the protocol's spec, and
 // that each compacts and marshals as the chain expects.
-func verifyProofs(t *testing.T, tr *Tree, n int) {
+func tcVerifyProofs(t *testing.T, tr *Tree, n int) {
 	t.Helper()
 	spec := protocol.NewSMTSpec()
 	for i := range n {
-		path := sha256.Sum256([]byte(fmt.Sprintf("seed-block-hash-%d%s", i, testSession)))
+		path := sha256.Sum256([]byte(fmt.Sprintf("seed-block-hash-%d%s", i, tcTestSession)))
 		proof, err := tr.ProveClosest(path[:])
 		if err != nil {
 			t.Fatalf("prove closest: %v", err)
@@ -125,27 +125,27 @@ func verifyProofs(t *testing.T, tr *Tree, n int) {
 // TestTreeDuplicateIsNoop inserts the same relay twice: the second insert reports false and
 // leaves the root unchanged; a different weight in the same tree is refused.
 func TestTreeDuplicateIsNoop(t *testing.T) {
-	rdb := startRedis(t)
+	rdb := tcStartRedis(t)
 	ctx := context.Background()
-	f := acquire(t, rdb, testSupplier, "a")
-	tree, err := OpenTree(ctx, rdb, testKeys, testHeader(testSupplier, testSession))
+	f := tcAcquire(t, rdb, tcTestSupplier, "a")
+	tree, err := OpenTree(ctx, rdb, tcTestKeys, tcTestHeader(tcTestSupplier, tcTestSession))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := testRelay(testSupplier, testSession, 1)
+	m := tcTestRelay(tcTestSupplier, tcTestSession, 1)
 	if added, err := tree.Insert(&m); !added || err != nil {
 		t.Fatalf("first insert: %v %v", added, err)
 	}
-	commitTrees(t, rdb, f, tree)
+	tcCommitTrees(t, rdb, f, tree)
 	root := tree.Root()
-	dup := testRelay(testSupplier, testSession, 1)
+	dup := tcTestRelay(tcTestSupplier, tcTestSession, 1)
 	if added, err := tree.Insert(&dup); added || err != nil {
 		t.Fatalf("duplicate insert: added %v, err %v", added, err)
 	}
 	if !bytes.Equal(tree.Root(), root) || tree.dirty {
 		t.Fatal("a duplicate changed the tree")
 	}
-	other := testRelay(testSupplier, testSession, 2)
+	other := tcTestRelay(tcTestSupplier, tcTestSession, 2)
 	other.ComputeUnitsPerRelay++
 	if _, err := tree.Insert(&other); err == nil {
 		t.Fatal("a relay with another weight was accepted")
