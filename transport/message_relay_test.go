@@ -14,7 +14,7 @@ import (
 func TestMessageCarriesPoktrollRelay(t *testing.T) {
 	hdr := &sessiontypes.SessionHeader{
 		ApplicationAddress: "pokt1mrqt5f7qh8uxs27cjm9t7v9e74a9vvdnq5jva4", ServiceId: "anvil",
-		SessionId: "f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f",
+		SessionId:               "f0e1d2c3b4a5968778695a4b3c2d1e0ff0e1d2c3b4a5968778695a4b3c2d1e0f",
 		SessionStartBlockHeight: 11, SessionEndBlockHeight: 20,
 	}
 	relay := &servicetypes.Relay{
