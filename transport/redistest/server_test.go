@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,15 +44,15 @@ func TestClusterSpreadsSlots(t *testing.T) {
 			t.Fatalf("set %s: %v", k, err)
 		}
 	}
-	nodes := 0
+	var nodes atomic.Int32
 	err := c.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
-		nodes++
+		nodes.Add(1)
 		return nil
 	})
 	if err != nil {
 		t.Fatalf("for each master: %v", err)
 	}
-	if nodes != 3 {
-		t.Fatalf("masters = %d, want 3", nodes)
+	if n := nodes.Load(); n != 3 {
+		t.Fatalf("masters = %d, want 3", n)
 	}
 }
