@@ -174,6 +174,8 @@ func (s Session) stepActive(height int64, w Windows) (Session, []Action) {
 
 func (s Session) stepClaiming(height int64, w Windows) (Session, []Action) {
 	switch {
+	case s.InFlight && height <= s.LastAttempt:
+		return s, nil // sent in this block: its fate is known from the next one on
 	case s.InFlight:
 		return s, []Action{ActCheckClaim}
 	case height > w.ClaimClose && s.ClaimAttempts > 0:
@@ -190,6 +192,8 @@ func (s Session) stepClaiming(height int64, w Windows) (Session, []Action) {
 
 func (s Session) stepProving(height int64, w Windows) (Session, []Action) {
 	switch {
+	case s.InFlight && height <= s.LastAttempt:
+		return s, nil
 	case s.InFlight:
 		return s, []Action{ActCheckProof}
 	case height > w.ProofClose && s.ProofAttempts > 0:
