@@ -1,7 +1,13 @@
 package miner
 
 import (
+	"bytes"
+	"context"
+	"errors"
+
 	"fmt"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/shannon-ops/pocket-relay-miner/tx"
 
 	prooftypes "github.com/pokt-network/poktroll/x/proof/types"
 	sessiontypes "github.com/pokt-network/poktroll/x/session/types"
@@ -55,4 +61,144 @@ func rootCounts(root []byte) (count, sum uint64) {
 	}
 	r := smt.MerkleSumRoot(root)
 	return r.MustCount(), r.MustSum()
+}
+
+// seal stops the session's relays and records its root, or skips it (PROTOCOL.md §6.5).
+func (r *Runner) seal(ctx context.Context, rec *Record) error {
+	r.gate.seal(r.cfg.Supplier, rec.Session.ID)
+	root, err := r.trees.Root(ctx, rec.Session.ID)
+	if err != nil {
+		return fmt.Errorf("read root: %w", err)
+	}
+	h := rec.Header
+	cupr, err := r.chain.CUPRAt(ctx, h.ServiceId, h.SessionStartBlockHeight)
+	if err != nil {
+		return fmt.Errorf("compute units per relay at %d: %w", h.SessionStartBlockHeight, err)
+	}
+	unprofitable := false
+	if count, _ := rootCounts(root); r.cfg.MinClaimUPOKT > 0 && count > 0 {
+		reward, err := r.estimateReward(ctx, rec, root)
+		if err != nil {
+			return err
+		}
+		unprofitable = reward < r.cfg.MinClaimUPOKT
+	}
+	r.apply(rec, rec.Session.OnSealed(Seal{Root: root, CUPR: cupr, Unprofitable: unprofitable}))
+	return nil
+}
+
+// estimateReward is the claim's claimed uPOKT with pricing and difficulty at the session start.
+func (r *Runner) estimateReward(ctx context.Context, rec *Record, root []byte) (uint64, error) {
+	h := rec.Header
+	pricing, err := r.chain.SharedParamsAt(ctx, h.SessionStartBlockHeight)
+	if err != nil {
+		return 0, fmt.Errorf("shared params at %d: %w", h.SessionStartBlockHeight, err)
+	}
+	d, err := r.chain.DifficultyAt(ctx, h.ServiceId, h.SessionStartBlockHeight)
+	if err != nil {
+		return 0, fmt.Errorf("difficulty at %d: %w", h.SessionStartBlockHeight, err)
+	}
+	return ClaimedUPOKT(StoredClaim(r.cfg.Supplier, h, root), *pricing, *d)
+}
+
+// checkClaim looks up a claim whose send outcome is unknown (after a takeover or a send that
+// may still land) instead of sending it again.
+func (r *Runner) checkClaim(ctx context.Context, rec *Record) error {
+	c, err := r.chain.Claim(ctx, rec.Session.ID, r.cfg.Supplier)
+	if err != nil {
+		return fmt.Errorf("look up claim: %w", err)
+	}
+	var root []byte
+	if c != nil {
+		root = c.RootHash
+		if rec.Session.Root != nil && !bytes.Equal(root, rec.Session.Root) {
+			r.log.Warn().Str("session", rec.Session.ID).Msg("claim on chain has another root than the sealed one; adopting it")
+		}
+	}
+	next := rec.Session.OnClaimLookup(root)
+	if next.State == StateClaimed && rec.Session.State != StateClaimed {
+		r.countClaimed(next.Root)
+	}
+	r.apply(rec, next)
+	return nil
+}
+
+// submitClaims sends one tx with one MsgCreateClaim per session of a group (one end height),
+// timing out at the claim window close. Every session's send is persisted before the tx.
+func (r *Runner) submitClaims(ctx context.Context, height int64, group []*Record) error {
+	var (
+		msgs []sdk.Msg
+		sent []*Record
+		errs []error
+	)
+	for _, rec := range group {
+		if err := r.reseal(ctx, rec); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if rec.Session.State != StateClaiming || rec.Session.Root == nil {
+			continue // skipped on reseal
+		}
+		msg, err := ClaimMsg(r.cfg.Supplier, rec.Header, rec.Session.Root)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		r.apply(rec, rec.Session.BeginClaim(height))
+		msgs, sent = append(msgs, msg), append(sent, rec)
+	}
+	if len(msgs) == 0 {
+		return errors.Join(errs...)
+	}
+	if err := r.save(ctx, height, sent); err != nil { // before: a new owner will look it up
+		return err
+	}
+	w := sent[0].Windows
+	sub, err := r.txs.SubmitBatch(ctx, r.cfg.Signer, msgs, tx.Options{Kind: tx.KindClaim, TimeoutHeight: w.ClaimClose})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("submit %d claims: %w", len(msgs), err))
+	}
+	outs, texts := outcomes(sub, len(msgs))
+	for i, rec := range sent {
+		r.m.claims.WithLabelValues(r.cfg.Supplier, outcomeLabel(outs[i])).Inc()
+		if outs[i] == TxIncluded {
+			r.countClaimed(rec.Session.Root)
+		}
+		r.apply(rec, rec.Session.OnClaim(outs[i], texts[i]))
+	}
+	if len(sub.Messages) > 0 {
+		if err := r.recordSubmission(ctx, sub, w, height); err != nil {
+			return err
+		}
+	}
+	return errors.Join(append(errs, r.save(ctx, height, sent))...)
+}
+
+// reseal re-reads the root of a session never sent yet: a batch accepted just before the seal
+// may have committed after it, and the claim must cover the tree the proof will be built from.
+func (r *Runner) reseal(ctx context.Context, rec *Record) error {
+	if rec.Session.ClaimAttempts > 0 || rec.Session.State != StateClaiming {
+		return nil
+	}
+	root, err := r.trees.Root(ctx, rec.Session.ID)
+	if err != nil {
+		return fmt.Errorf("session %s: read root: %w", rec.Session.ID, err)
+	}
+	if bytes.Equal(root, rec.Session.Root) {
+		return nil
+	}
+	s := rec.Session
+	s.Root = nil
+	cupr, err := r.chain.CUPRAt(ctx, rec.Header.ServiceId, rec.Header.SessionStartBlockHeight)
+	if err != nil {
+		return fmt.Errorf("session %s: compute units per relay: %w", rec.Session.ID, err)
+	}
+	r.apply(rec, s.OnSealed(Seal{Root: root, CUPR: cupr}))
+	return nil
+}
+
+func (r *Runner) countClaimed(root []byte) {
+	count, sum := rootCounts(root)
+	r.m.relays.WithLabelValues(r.cfg.Supplier).Add(float64(count))
+	r.m.computeUnits.WithLabelValues(r.cfg.Supplier).Add(float64(sum))
 }

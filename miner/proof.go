@@ -1,8 +1,11 @@
 package miner
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/shannon-ops/pocket-relay-miner/tx"
 
 	"github.com/pokt-network/poktroll/pkg/crypto/protocol"
 	prooftypes "github.com/pokt-network/poktroll/x/proof/types"
@@ -55,3 +58,123 @@ func BuildProof(p Prover, seedBlockHash []byte, sessionID string, claimRoot []by
 func ProofMsg(operator string, h *sessiontypes.SessionHeader, proof []byte) *prooftypes.MsgSubmitProof {
 	return &prooftypes.MsgSubmitProof{SupplierOperatorAddress: operator, SessionHeader: h, Proof: proof}
 }
+
+// seedHash returns the hash of the block at height from the feed, or fetches it by height.
+// Never another block's.
+func (r *Runner) seedHash(ctx context.Context, height int64) ([]byte, error) {
+	if h, ok := r.hashes[height]; ok {
+		return h, nil
+	}
+	h, err := r.chain.BlockHash(ctx, height)
+	if err != nil {
+		return nil, fmt.Errorf("hash of seed block %d: %w", height, err)
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("hash of seed block %d: empty", height)
+	}
+	r.hashes[height] = h
+	return h, nil
+}
+
+// decideProof decides the proof requirement as the chain will (PROTOCOL.md §6.6).
+func (r *Runner) decideProof(ctx context.Context, rec *Record) error {
+	seed, err := r.seedHash(ctx, rec.Windows.SeedHeight())
+	if err != nil {
+		return err
+	}
+	h := rec.Header
+	pricing, err := r.chain.SharedParamsAt(ctx, h.SessionStartBlockHeight)
+	if err != nil {
+		return fmt.Errorf("shared params at %d: %w", h.SessionStartBlockHeight, err)
+	}
+	d, err := r.chain.DifficultyAt(ctx, h.ServiceId, h.SessionStartBlockHeight)
+	if err != nil {
+		return fmt.Errorf("difficulty at %d: %w", h.SessionStartBlockHeight, err)
+	}
+	pp, err := r.chain.ProofParams(ctx)
+	if err != nil {
+		return fmt.Errorf("proof params: %w", err)
+	}
+	req, err := ProofRequirement(RequirementInput{Claim: StoredClaim(r.cfg.Supplier, h, rec.Session.Root),
+		Pricing: *pricing, Difficulty: *d, Proof: *pp, SeedBlockHash: seed})
+	if err != nil {
+		return err
+	}
+	r.apply(rec, rec.Session.OnRequirement(req))
+	return nil
+}
+
+// checkProof looks up a proof whose send outcome is unknown: a proof is validated in the
+// EndBlocker of its block, so a claim whose status left PENDING_VALIDATION was proved.
+func (r *Runner) checkProof(ctx context.Context, rec *Record) error {
+	c, err := r.chain.Claim(ctx, rec.Session.ID, r.cfg.Supplier)
+	if err != nil {
+		return fmt.Errorf("look up claim: %w", err)
+	}
+	found := c != nil && c.ProofValidationStatus != prooftypes.ClaimProofStatus_PENDING_VALIDATION
+	r.apply(rec, rec.Session.OnProofLookup(found))
+	return nil
+}
+
+// submitProofs sends one tx with one MsgSubmitProof per required session of a group, timing
+// out at the proof window close. Only sessions in state proving get here: a proof the chain
+// does not require is never sent.
+func (r *Runner) submitProofs(ctx context.Context, height int64, group []*Record) error {
+	var (
+		msgs []sdk.Msg
+		sent []*Record
+		errs []error
+	)
+	for _, rec := range group {
+		if rec.Session.State != StateProving || !rec.Session.Requirement.Required() {
+			continue
+		}
+		bz, err := r.buildProof(ctx, rec)
+		if err != nil {
+			// Counted as a failed attempt; retried at the next block while the window is open.
+			r.apply(rec, rec.Session.BeginProof(height).OnProof(TxFailed, err.Error()))
+			r.m.proofs.WithLabelValues(r.cfg.Supplier, outcomeFailed).Inc()
+			errs = append(errs, fmt.Errorf("session %s: %w", rec.Session.ID, err))
+			continue
+		}
+		r.apply(rec, rec.Session.BeginProof(height))
+		msgs, sent = append(msgs, ProofMsg(r.cfg.Supplier, rec.Header, bz)), append(sent, rec)
+	}
+	if len(msgs) == 0 {
+		return errors.Join(errs...)
+	}
+	if err := r.save(ctx, height, sent); err != nil {
+		return err
+	}
+	w := sent[0].Windows
+	sub, err := r.txs.SubmitBatch(ctx, r.cfg.Signer, msgs, tx.Options{Kind: tx.KindProof, TimeoutHeight: w.ProofClose})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("submit %d proofs: %w", len(msgs), err))
+	}
+	outs, texts := outcomes(sub, len(msgs))
+	for i, rec := range sent {
+		r.m.proofs.WithLabelValues(r.cfg.Supplier, outcomeLabel(outs[i])).Inc()
+		r.apply(rec, rec.Session.OnProof(outs[i], texts[i]))
+	}
+	if len(sub.Messages) > 0 {
+		if err := r.recordSubmission(ctx, sub, w, height); err != nil {
+			return err
+		}
+	}
+	return errors.Join(append(errs, r.save(ctx, height, sent))...)
+}
+
+func (r *Runner) buildProof(ctx context.Context, rec *Record) ([]byte, error) {
+	seed, err := r.seedHash(ctx, rec.Windows.SeedHeight())
+	if err != nil {
+		return nil, err
+	}
+	p := proverFunc(func(path []byte) (*smt.SparseMerkleClosestProof, error) {
+		return r.trees.ProveClosest(ctx, rec.Session.ID, path)
+	})
+	return BuildProof(p, seed, rec.Session.ID, rec.Session.Root)
+}
+
+type proverFunc func(path []byte) (*smt.SparseMerkleClosestProof, error)
+
+func (f proverFunc) ProveClosest(path []byte) (*smt.SparseMerkleClosestProof, error) { return f(path) }
