@@ -90,6 +90,9 @@ func (p *Pool) attempt(parent, ctx context.Context, ep *endpoint, in *inbound, n
 func (p *Pool) attemptFailed(parent, ctx context.Context, ep *endpoint, start time.Time, err error) Reason {
 	r := classify(parent, ctx, err)
 	p.finish(ep, start, outcomeOf(r))
+	if e := p.log.Debug(); e.Enabled() {
+		e.Str("endpoint", ep.name).Str("reason", string(r)).Str("error", safeMessage(err)).Msg("backend attempt failed")
+	}
 	switch r {
 	case ReasonClientCanceled, ReasonTooLarge:
 		// Not the endpoint's fault: the breaker is left alone.

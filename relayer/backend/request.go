@@ -122,10 +122,7 @@ func joinPath(base, req string) string {
 // dropKeys removes from a raw query the parameters whose names the endpoint's own query sets:
 // configured parameters (often an API key) win over the client's.
 func dropKeys(raw string, keys map[string]bool) string {
-	q, err := url.ParseQuery(raw)
-	if err != nil {
-		return raw
-	}
+	q, _ := url.ParseQuery(raw) // malformed pairs are dropped, the rest kept
 	for k := range keys {
 		q.Del(k)
 	}
