@@ -152,10 +152,13 @@ const maxRounds = 5
 // next block.
 func (r *Runner) OnBlock(ctx context.Context, height int64, hash []byte) error {
 	r.rememberHash(height, hash)
-	if err := r.register(ctx, height); err != nil {
-		return err
-	}
 	var errs []error
+	if err := r.register(ctx, height); err != nil {
+		if errors.Is(err, leader.ErrLeaseLost) || ctx.Err() != nil {
+			return err
+		}
+		errs = append(errs, err) // the other sessions still step
+	}
 	for range maxRounds {
 		changed, err := r.round(ctx, height)
 		if err != nil {
