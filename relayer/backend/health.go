@@ -69,8 +69,11 @@ func (p *Pool) Run(ctx context.Context) error {
 	}
 }
 
-// probeAll probes every endpoint once and updates its health flag.
+// probeAll probes every endpoint once and updates its health flag. Changes are logged, and
+// every result of the first round.
 func (p *Pool) probeAll(ctx context.Context) {
+	first := p.rounds == 0
+	p.rounds++
 	for _, ep := range p.eps {
 		if ctx.Err() != nil {
 			return
@@ -81,7 +84,7 @@ func (p *Pool) probeAll(ctx context.Context) {
 		}
 		up := err == nil
 		ep.m.healthy.Set(b2f(up))
-		if ep.healthy.Swap(up) == up {
+		if ep.healthy.Swap(up) == up && !first {
 			continue
 		}
 		if up {

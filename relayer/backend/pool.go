@@ -37,6 +37,7 @@ type Pool struct {
 	serviceHdr    []string        // the Pocket-Service value
 	baseQueryKeys map[string]bool // query keys set by any endpoint URL; nil when none
 	hc            *healthCheck
+	rounds        int // health-check rounds started; only the Run goroutine touches it
 
 	breakerK        int32
 	breakerCooldown int64
