@@ -53,7 +53,8 @@
 //     (β·x, y)) and width-5 NAF digits against a per-verification table of odd
 //     multiples of I and φ(I), in the same doubling chain as the comb for
 //     s·H_p(P). Once a key image has been in two valid signatures for a ring,
-//     the ring caches a comb table for it, and R_i costs what L_i costs.
+//     the ring caches a comb table for it (that second verification pays for
+//     building it), and from then on R_i costs what L_i costs.
 //   - L_i and R_i are converted to affine with one shared inversion.
 //   - Embedded member keys are matched to ring members by their bytes, so they
 //     are never decompressed; the key image is decompressed once per signer
@@ -116,4 +117,13 @@
 // besides the constant comb table of G (built on first use); Verifier.Stats
 // exposes cache hits, misses, evictions, image tables built and padded
 // challenges for the caller's metrics.
+//
+// # Tests
+//
+// TestDifferential compares Verify with ring-go on random rings (1–8
+// members, app + placeholder, [app, app]) signed by ring-go and by Signer,
+// untouched and tampered; -ring.cases=100000 (or RING_CASES) runs a large
+// sample. testdata/padded_challenge.txt holds ring-go signatures whose
+// verification takes the padded-challenge path (-ring.update regenerates it
+// and the FuzzVerify seeds). BENCHMARKS.md has the numbers.
 package ring
