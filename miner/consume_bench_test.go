@@ -1,0 +1,131 @@
+package miner
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/pokt-network/poktroll/pkg/crypto/protocol"
+	"github.com/pokt-network/smt"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/shannon-ops/pocket-relay-miner/transport"
+	"github.com/shannon-ops/pocket-relay-miner/transport/redistest"
+)
+
+// BenchmarkConsume measures one supplier's apply path end to end against a real redis-server:
+// XREADGROUP → decode → tree → fenced MULTI/EXEC with XACK, per batch size. One op is one relay.
+func BenchmarkConsume(b *testing.B) {
+	for _, batch := range []int{1, 100, 1000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			srv := redistest.Start(b)
+			admin := srv.Client()
+			defer admin.Close()
+			hook := &tcFailExec{}
+			rdb := srv.Client()
+			defer rdb.Close()
+			rdb.AddHook(hook)
+			ctx := context.Background()
+
+			msgs := tcRelays(tcTestSupplier, tcTestSession, 0, b.N)
+			tcXadd(b, admin, msgs...)
+			cfg := ConsumerConfig{
+				Supplier: tcTestSupplier, Consumer: "bench", Fence: tcAcquire(b, admin, tcTestSupplier, "bench"),
+				BatchSize: batch, BlockTimeout: 10 * time.Millisecond, Log: zerolog.Nop(),
+			}
+			c, err := NewConsumer(rdb, tcTestKeys, cfg, NewConsumeMetrics(prometheus.NewRegistry()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := transport.EnsureGroup(ctx, rdb, c.stream); err != nil {
+				b.Fatal(err)
+			}
+			hook.roundTrip.Store(0)
+			b.ReportAllocs()
+			b.ResetTimer()
+			begin := time.Now()
+			for done := 0; done < b.N; {
+				entries, err := c.read(ctx, ">")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := c.apply(ctx, entries); err != nil {
+					b.Fatal(err)
+				}
+				done += len(entries)
+			}
+			elapsed := time.Since(begin)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "relays/s")
+			b.ReportMetric(float64(hook.roundTrip.Load())/float64(b.N), "roundtrips/relay")
+			if n := c.trees[tcTestSession].Count(); n != uint64(b.N) {
+				b.Fatalf("tree holds %d relays, want %d", n, b.N)
+			}
+		})
+	}
+}
+
+// BenchmarkTree100k measures claim and proof building on a committed 100,000-relay tree: the
+// root (claim), opening the committed tree from Redis as a new owner would (HSCAN), and the
+// proof (ProveClosest + CompactClosestProof + gob Marshal).
+func BenchmarkTree100k(b *testing.B) {
+	const n = 100_000
+	rdb := redistest.Start(b).Client()
+	defer rdb.Close()
+	ctx := context.Background()
+	f := tcAcquire(b, rdb, tcTestSupplier, "bench")
+	tr, err := OpenTree(ctx, rdb, tcTestKeys, tcTestHeader(tcTestSupplier, tcTestSession))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		m := tcTestRelay(tcTestSupplier, tcTestSession, i)
+		if _, err := tr.Insert(&m); err != nil {
+			b.Fatal(err)
+		}
+		if (i+1)%1000 == 0 {
+			tcCommitTrees(b, rdb, f, tr)
+		}
+	}
+	spec := protocol.NewSMTSpec()
+	b.Run("claim_root", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if len(tr.Root()) != RootSize {
+				b.Fatal("bad root")
+			}
+		}
+	})
+	b.Run("open_committed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			t2, err := OpenTree(ctx, rdb, tcTestKeys, tcTestHeader(tcTestSupplier, tcTestSession))
+			if err != nil || t2.Count() != n {
+				b.Fatalf("open: %v", err)
+			}
+			t2.Close()
+		}
+	})
+	b.Run("proof", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			path := sha256.Sum256(fmt.Appendf(nil, "seed%d%s", i, tcTestSession))
+			p, err := tr.ProveClosest(path[:])
+			if err != nil {
+				b.Fatal(err)
+			}
+			cp, err := smt.CompactClosestProof(p, spec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := cp.Marshal(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
