@@ -19,7 +19,7 @@ import (
 
 // -ring.cases (or RING_CASES) sets how many signature comparisons
 // TestDifferential makes; the default keeps `go test -race` fast.
-var ringCases = flag.Int("ring.cases", 0, "signature comparisons in TestDifferential (default 400, 120 under -race, or $RING_CASES)")
+var ringCases = flag.Int("ring.cases", 0, "signature comparisons in TestDifferential (default 400, 80 under -race, or $RING_CASES)")
 
 func differentialCases() int {
 	if *ringCases > 0 {
@@ -29,7 +29,7 @@ func differentialCases() int {
 		return n
 	}
 	if raceEnabled {
-		return 120
+		return 80
 	}
 	return 400
 }
