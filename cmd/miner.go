@@ -11,6 +11,7 @@ func newMinerCmd() *cobra.Command {
 		Use:   "miner",
 		Short: "The leader-elected miner: streams into trees, claims and proofs on chain",
 	}
+	addMinerRun(c)
 	c.AddCommand(newValidateCmd("miner", func(path string) (summary, error) {
 		cfg, err := config.LoadMiner(path)
 		if err != nil {

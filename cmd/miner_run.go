@@ -1,0 +1,247 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/shannon-ops/pocket-relay-miner/cache"
+	"github.com/shannon-ops/pocket-relay-miner/cache/blocks"
+	"github.com/shannon-ops/pocket-relay-miner/cmd/ops"
+	"github.com/shannon-ops/pocket-relay-miner/config"
+	"github.com/shannon-ops/pocket-relay-miner/keys"
+	"github.com/shannon-ops/pocket-relay-miner/miner"
+	"github.com/shannon-ops/pocket-relay-miner/query"
+	"github.com/shannon-ops/pocket-relay-miner/transport"
+	"github.com/shannon-ops/pocket-relay-miner/tx"
+)
+
+// addMinerRun makes `miner --config F` run a miner replica.
+func addMinerRun(c *cobra.Command) {
+	var path string
+	var blockTime time.Duration
+	c.Flags().StringVar(&path, "config", "", "path to the miner config file")
+	c.Flags().DurationVar(&blockTime, "block-time", 30*time.Second, "the chain's expected block time (1s on a localnet); paces the block feed's fallbacks and state TTLs")
+	c.Args = cobra.NoArgs
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		if path == "" {
+			return usageError{errors.New("--config is required")}
+		}
+		cfg, err := config.LoadMiner(path)
+		if err != nil {
+			return usageError{err}
+		}
+		return runMiner(c.Context(), cfg, blockTime, c.ErrOrStderr())
+	}
+}
+
+// minerStack is every component of a running miner replica.
+type minerStack struct {
+	log     zerolog.Logger
+	ready   *ops.Readiness
+	ops     *ops.Server
+	keys    *keys.Manager
+	rdb     redis.UniversalClient
+	query   *query.Client
+	conn    *grpc.ClientConn
+	hub     *cache.Hub
+	feed    *blocks.Feed
+	refresh *cache.Refresher
+	miner   *miner.Miner
+	probes  []miner.ReadyProbe
+	drain   time.Duration
+}
+
+func runMiner(parent context.Context, cfg *config.Miner, blockTime time.Duration, stderr io.Writer) error {
+	log, err := ops.NewLogger(stderr, cfg.Logging.Level, cfg.Logging.Format)
+	if err != nil {
+		return usageError{err}
+	}
+	b := Build()
+	reg := ops.NewRegistry(b.Version, b.Commit)
+	st, err := buildMiner(cfg, log, reg, blockTime)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	return st.run(parent)
+}
+
+// run starts the infrastructure and the replica, mines until SIGINT/SIGTERM (or a component
+// fails), then stops: readiness false, every supplier's worker stopped (entries it read but did
+// not commit stay pending for the next owner), leases released, and only then the block feed,
+// caches and Redis. A second signal, or shutdown_timeout, ends the wait.
+func (st *minerStack) run(parent context.Context) error {
+	sig, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(sig, st.ready.SetStopping)
+	infra, cancelInfra := context.WithCancel(context.WithoutCancel(parent))
+	defer cancelInfra()
+	g, gctx := errgroup.WithContext(infra)
+	g.Go(func() error { return st.ops.Run(gctx) })
+	g.Go(func() error { return st.keys.Run(gctx) })
+	g.Go(func() error { return st.hub.Run(gctx) })
+	g.Go(func() error { return st.feed.Run(gctx) })
+	g.Go(func() error { return miner.RunReadiness(gctx, time.Second, st.probes...) })
+	mine, cancelMine := context.WithCancel(sig)
+	defer cancelMine()
+	context.AfterFunc(gctx, cancelMine) // a failed component stops the replica too
+
+	done := make(chan error, 1)
+	go func() { done <- st.miner.Run(mine) }()
+	var mineErr error
+	select {
+	case mineErr = <-done:
+	case <-mine.Done():
+		mineErr = st.awaitStop(parent, done)
+	}
+	st.ready.SetStopping()
+	cancelInfra()
+	groupErr := g.Wait()
+	if errors.Is(groupErr, context.Canceled) {
+		groupErr = nil
+	}
+	st.log.Info().Msg("miner stopped")
+	return errors.Join(mineErr, groupErr)
+}
+
+// awaitStop waits for the replica to stop after its context ended, at most shutdown_timeout
+// and until a second signal.
+func (st *minerStack) awaitStop(parent context.Context, done <-chan error) error {
+	st.log.Info().Dur("timeout", st.drain).Msg("stopping: supplier workers first, then leases")
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(again)
+	t := time.NewTimer(st.drain)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-again:
+		return errors.New("second signal: exiting without waiting for the supplier workers")
+	case <-t.C:
+		return fmt.Errorf("supplier workers did not stop within shutdown_timeout %s", st.drain)
+	case <-parent.Done():
+		return parent.Err()
+	}
+}
+
+func (st *minerStack) close() {
+	_ = st.query.Close()
+	_ = st.conn.Close()
+	_ = st.rdb.Close()
+}
+
+// replicaID is the configured replica id, else hostname-pid.
+func replicaID(cfg *config.Miner) string {
+	if cfg.ReplicaID != "" {
+		return cfg.ReplicaID
+	}
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		h = "miner"
+	}
+	return h + "-" + strconv.Itoa(os.Getpid())
+}
+
+// buildMiner constructs every component; nothing runs and nothing connects yet.
+func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry, blockTime time.Duration) (*minerStack, error) {
+	st := &minerStack{log: log, ready: ops.NewReadiness(), drain: cfg.ShutdownTimeout}
+	if st.drain <= 0 {
+		st.drain = 30 * time.Second
+	}
+	st.ops = ops.NewServer(ops.Config{
+		MetricsEnabled: cfg.Metrics.Enabled, MetricsAddr: cfg.Metrics.Addr, HealthAddr: cfg.Health.Addr,
+		PprofEnabled: cfg.Pprof.Enabled, PprofAddr: cfg.Pprof.Addr,
+	}, reg, st.ready, log)
+	var err error
+	if st.keys, err = keys.New(keyOptions(&cfg.Keys), log, reg); err != nil {
+		return nil, usageError{fmt.Errorf("keys: %w", err)}
+	}
+	tk, err := transport.NewKeys(cfg.Redis.KeyPrefix)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if st.rdb, err = transport.NewClient(cfg.Redis.URL.Value(), transport.PoolOptions{
+		PoolSize: cfg.Redis.PoolSize, MinIdleConns: cfg.Redis.MinIdleConns, DialTimeout: cfg.Redis.DialTimeout,
+		ReadTimeout: cfg.Redis.ReadTimeout, WriteTimeout: cfg.Redis.WriteTimeout,
+	}); err != nil {
+		return nil, usageError{fmt.Errorf("redis: %w", err)}
+	}
+	if st.query, err = query.New(query.Config{
+		GRPCAddr: cfg.PocketNode.GRPCAddr, CometRPCURL: cfg.PocketNode.RPCURL, Insecure: cfg.PocketNode.GRPCInsecure,
+		Timeout: cfg.PocketNode.QueryTimeout, MaxRetries: cfg.PocketNode.QueryRetries,
+	}, reg); err != nil {
+		return nil, usageError{fmt.Errorf("pocket_node: %w", err)}
+	}
+	if st.conn, err = dialNode(cfg.PocketNode.GRPCAddr, cfg.PocketNode.GRPCInsecure); err != nil {
+		return nil, usageError{fmt.Errorf("pocket_node: %w", err)}
+	}
+	txs, err := tx.New(cfg.Tx, tx.NewGRPCNode(st.conn), st.query, reg, tx.WithLogger(log))
+	if err != nil {
+		return nil, usageError{fmt.Errorf("tx: %w", err)}
+	}
+	st.hub = cache.NewHub(st.rdb, tk, reg)
+	chain, err := cache.NewChain(st.hub, st.query, cache.ChainOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if st.feed, err = blocks.New(blocks.Config{Mode: blocks.Own, WebsocketURL: blocks.WebsocketURL(cfg.PocketNode.RPCURL),
+		BlockTime: blockTime}, st.query, st.rdb, tk, reg); err != nil {
+		return nil, usageError{fmt.Errorf("block feed: %w", err)}
+	}
+	st.refresh = cache.NewRefresher(st.feed.Subscribe(blocks.SubscribeOptions{}), func() bool { return true },
+		func(k cache.Kind, err error) { log.Warn().Err(err).Str("kind", string(k)).Msg("cache refresh failed") },
+		chain.Live()...)
+	if st.miner, err = miner.New(minerConfig(cfg, blockTime), miner.Deps{
+		Redis: st.rdb, Keys: tk, Signers: st.keys, Cache: chain, Query: st.query, Txs: txs,
+		Blocks:     func() miner.BlockStream { return st.feed.Subscribe(blocks.SubscribeOptions{}) },
+		LeaderWork: st.refresh.Run, Registerer: reg, Log: log,
+	}); err != nil {
+		return nil, usageError{err}
+	}
+	st.probes = []miner.ReadyProbe{
+		{Check: miner.KeysLoaded(st.keys), Set: st.ready.Register("keys").Set},
+		{Check: miner.HeightKnown(func() (int64, bool) { b, ok := st.feed.Latest(); return b.Height, ok }), Set: st.ready.Register("blocks").Set},
+		{Check: miner.RedisReachable(st.rdb, 2*time.Second), Set: st.ready.Register("redis").Set},
+	}
+	return st, nil
+}
+
+// minerConfig resolves the replica's settings from the config file.
+func minerConfig(cfg *config.Miner, blockTime time.Duration) miner.Config {
+	return miner.Config{
+		ReplicaID: replicaID(cfg), LeaseTTL: cfg.Leader.LeaseTTL, RenewInterval: cfg.Leader.RenewInterval,
+		Consumer: miner.ConsumerConfig{
+			BatchSize: cfg.Consumer.BatchSize, BlockTimeout: cfg.Consumer.BlockTimeout,
+			ReclaimEvery: cfg.Consumer.ReclaimInterval, ReclaimMinIdle: cfg.Consumer.ReclaimIdle,
+		},
+		ClaimDelayBlocks: cfg.Sessions.ClaimDelayBlocks, ProofDelayBlocks: cfg.Sessions.ProofDelayBlocks,
+		SupplierRecheck: cfg.Sessions.SupplierRecheck, BlockTime: blockTime,
+		StateTTLSessions: int64(cfg.Sessions.StateTTLSessions),
+	}
+}
+
+// dialNode opens the gRPC connection claims and proofs are broadcast on; it does no I/O.
+func dialNode(addr string, plaintext bool) (*grpc.ClientConn, error) {
+	creds := insecure.NewCredentials()
+	if !plaintext {
+		creds = credentials.NewTLS(nil)
+	}
+	return grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+}
