@@ -33,7 +33,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newRelayerCmd(), newMinerCmd())
+	root.AddCommand(newVersionCmd(), newRelayerCmd(), newMinerCmd(), newRelayCmd())
 	return root
 }
 

@@ -1,0 +1,97 @@
+package client
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/cosmos/cosmos-sdk/codec"
+	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
+	cryptocodec "github.com/cosmos/cosmos-sdk/crypto/codec"
+	"github.com/cosmos/cosmos-sdk/crypto/keyring"
+	cosmossecp "github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+	"github.com/cosmos/cosmos-sdk/types/bech32"
+)
+
+// AddressPrefix is the bech32 prefix of Pocket account addresses.
+const AddressPrefix = "pokt"
+
+// Key is the application's or a gateway's secp256k1 private key, used to ring-sign relays.
+type Key struct {
+	priv *cosmossecp.PrivKey
+	addr string
+}
+
+// Address is the bech32 address of the key.
+func (k *Key) Address() string { return k.addr }
+
+// PubKey is the 33-byte compressed public key.
+func (k *Key) PubKey() []byte { return k.priv.PubKey().Bytes() }
+
+// String prints the address only; the key never appears in output.
+func (k *Key) String() string { return "key{" + k.addr + "}" }
+
+func newKey(raw []byte) (*Key, error) {
+	if len(raw) != 32 {
+		return nil, fmt.Errorf("private key of %d bytes: want 32", len(raw))
+	}
+	priv := &cosmossecp.PrivKey{Key: append([]byte(nil), raw...)}
+	addr, err := bech32.ConvertAndEncode(AddressPrefix, priv.PubKey().Address())
+	if err != nil {
+		return nil, err
+	}
+	return &Key{priv: priv, addr: addr}, nil
+}
+
+// KeyFromHex parses a 64-hex-digit secp256k1 private key (optional 0x prefix). The error
+// never repeats the input.
+func KeyFromHex(s string) (*Key, error) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "0x")
+	if len(s) != 64 {
+		return nil, fmt.Errorf("hex private key of %d characters: want 64", len(s))
+	}
+	raw, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, errors.New("hex private key: not hexadecimal")
+	}
+	return newKey(raw)
+}
+
+// KeyringOptions name a key in a cosmos-sdk keyring as pocketd lays it out.
+type KeyringOptions struct {
+	Dir     string // the keyring root (pocketd's --home or --keyring-dir)
+	Backend string // test, file or os; the file backend asks for its passphrase on stdin
+	AppName string // default "pocket"
+	Name    string // key name
+}
+
+// KeyFromKeyring reads the named local secp256k1 key from a keyring.
+func KeyFromKeyring(o KeyringOptions) (*Key, error) {
+	if o.AppName == "" {
+		o.AppName = "pocket"
+	}
+	if o.Name == "" {
+		return nil, errors.New("keyring: a key name is required")
+	}
+	reg := codectypes.NewInterfaceRegistry()
+	cryptocodec.RegisterInterfaces(reg)
+	kr, err := keyring.New(o.AppName, o.Backend, o.Dir, os.Stdin, codec.NewProtoCodec(reg))
+	if err != nil {
+		return nil, fmt.Errorf("keyring %s at %s: %w", o.Backend, o.Dir, err)
+	}
+	rec, err := kr.Key(o.Name)
+	if err != nil {
+		return nil, fmt.Errorf("keyring %s at %s: key %q: %w", o.Backend, o.Dir, o.Name, err)
+	}
+	local := rec.GetLocal()
+	if local == nil || local.PrivKey == nil {
+		return nil, fmt.Errorf("keyring: key %q has no private key (a %s record)", o.Name, rec.GetType())
+	}
+	priv, ok := local.PrivKey.GetCachedValue().(*cosmossecp.PrivKey)
+	if !ok {
+		return nil, fmt.Errorf("keyring: key %q is %s: want secp256k1", o.Name, local.PrivKey.GetTypeUrl())
+	}
+	return newKey(priv.Key)
+}
