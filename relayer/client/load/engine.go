@@ -50,6 +50,9 @@ type Config struct {
 	// ProgressInline rewrites one terminal line (carriage return) instead of printing a line
 	// per interval.
 	ProgressInline bool
+	// Observe, when set, is called after every request with its due time and latency, from
+	// the worker that sent it (so it must be safe for concurrent use).
+	Observe func(Sample)
 	// Categories are the error categories the report always lists, at 0 when none occurred.
 	Categories []string
 	// Clock defaults to the wall clock.
@@ -80,6 +83,14 @@ func (c *Config) validate() error {
 		c.Clock = realClock{}
 	}
 	return errors.Join(errs...)
+}
+
+// Sample is one finished request.
+type Sample struct {
+	Seq       int64         // 0-based dispatch order
+	Scheduled time.Time     // when it was due
+	Latency   time.Duration // from Scheduled to its answer
+	Outcome   Outcome
 }
 
 // ticket is one request to send, with the time it was due.
@@ -146,7 +157,11 @@ func one(ctx context.Context, cfg Config, rec *recorder, send Sender, t ticket) 
 	}
 	rec.sent()
 	o := send(ctx)
-	rec.record(o, cfg.Clock.Now().Sub(t.sched))
+	lat := cfg.Clock.Now().Sub(t.sched)
+	rec.record(o, lat)
+	if cfg.Observe != nil {
+		cfg.Observe(Sample{Seq: t.seq, Scheduled: t.sched, Latency: lat, Outcome: o})
+	}
 }
 
 // dispatch is the open-loop scheduler: ticket i is due at start + i/RPS. It waits for each
