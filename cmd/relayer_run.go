@@ -197,7 +197,7 @@ func (st *relayerStack) buildBackends(cfg *config.Relayer, reg prometheus.Regist
 	for id, svc := range cfg.Services {
 		out[id] = map[config.RPCType]relayer.Backend{}
 		for t, bc := range svc.Backends {
-			p, err := backend.New(id, t, bc, st.log, m)
+			p, err := backend.New(id, t, bc, st.log, m, backend.WithMaxResponseBytes(int64(bc.MaxResponseBytes)))
 			if err != nil {
 				return nil, usageError{err}
 			}

@@ -36,6 +36,8 @@ const (
 	DefaultBackendTimeout    = 30 * time.Second
 	DefaultBackendSelection  = SelectRoundRobin
 	DefaultBackendMaxConns   = 256
+	DefaultMaxResponseBytes  = ByteSize(64 << 20)
+	MaxBackendEndpoints      = 64
 	DefaultHealthCheckPath   = ""
 	DefaultHealthInterval    = 10 * time.Second
 	DefaultHealthTimeout     = 2 * time.Second
@@ -162,6 +164,9 @@ func defaultBackend(b *Backend) {
 	}
 	if b.MaxConns == 0 {
 		b.MaxConns = DefaultBackendMaxConns
+	}
+	if b.MaxResponseBytes == 0 {
+		b.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	if b.HealthCheck != nil {
 		if b.HealthCheck.Interval == 0 {

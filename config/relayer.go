@@ -89,6 +89,9 @@ type Backend struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// MaxConns bounds connections per endpoint. Default 256.
 	MaxConns int `yaml:"max_conns"`
+	// MaxResponseBytes bounds one backend response body; a larger one fails the relay with
+	// reason backend_response_too_large. Default 64MiB.
+	MaxResponseBytes ByteSize `yaml:"max_response_bytes"`
 	// HealthCheck enables active health checks of every endpoint.
 	HealthCheck *HealthCheck `yaml:"health_check"`
 }

@@ -87,6 +87,12 @@ func (b *Backend) validate(p *problems, path string, t RPCType) {
 	if b.URL != "" {
 		checkBackendURL(p, path+".url", b.URL, t)
 	}
+	if len(b.URLs) > MaxBackendEndpoints {
+		p.add(path+".urls", "at most %d endpoints, got %d", MaxBackendEndpoints, len(b.URLs))
+	}
+	if b.MaxResponseBytes <= 0 {
+		p.add(path+".max_response_bytes", "must be positive")
+	}
 	for i, u := range b.URLs {
 		checkBackendURL(p, fmt.Sprintf("%s.urls[%d]", path, i), u, t)
 	}
