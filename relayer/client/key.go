@@ -13,6 +13,7 @@ import (
 	"github.com/cosmos/cosmos-sdk/crypto/keyring"
 	cosmossecp "github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	"github.com/cosmos/cosmos-sdk/types/bech32"
+	secp "github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
 
 // AddressPrefix is the bech32 prefix of Pocket account addresses.
@@ -36,6 +37,10 @@ func (k *Key) String() string { return "key{" + k.addr + "}" }
 func newKey(raw []byte) (*Key, error) {
 	if len(raw) != 32 {
 		return nil, fmt.Errorf("private key of %d bytes: want 32", len(raw))
+	}
+	var x secp.ModNScalar
+	if overflow := x.SetByteSlice(raw); overflow || x.IsZero() {
+		return nil, errors.New("private key out of range for secp256k1")
 	}
 	priv := &cosmossecp.PrivKey{Key: append([]byte(nil), raw...)}
 	addr, err := bech32.ConvertAndEncode(AddressPrefix, priv.PubKey().Address())

@@ -42,6 +42,9 @@ func verify(raw []byte, res *Result, pub cryptotypes.PubKey) error {
 // error when decoding succeeded.
 func VerifyResponse(raw []byte, want *sessiontypes.SessionHeader, pub cryptotypes.PubKey) (*servicetypes.RelayResponse, error) {
 	resp := &servicetypes.RelayResponse{}
+	if len(raw) == 0 {
+		return nil, fail(CategoryDecode, "", "empty answer")
+	}
 	if err := resp.Unmarshal(raw); err != nil {
 		return nil, fail(CategoryDecode, "", "answer is not a RelayResponse (%d bytes): %w", len(raw), err)
 	}
@@ -49,13 +52,13 @@ func VerifyResponse(raw []byte, want *sessiontypes.SessionHeader, pub cryptotype
 		code := e.Codespace + "/" + strconv.FormatUint(uint64(e.Code), 10)
 		return resp, fail(CategoryRelayMinerError, code, "%s: %s", e.Description, e.Message)
 	}
-	if len(resp.Meta.SupplierOperatorSignature) == 0 {
-		return resp, fail(CategorySignatureInvalid, "", "response carries no supplier signature: %s", snippet(resp.Payload))
-	}
 	// Not ValidateBasic: it checks addresses against the process-wide bech32 prefix.
 	h := resp.Meta.SessionHeader
 	if h == nil || h.SessionId == "" {
 		return resp, fail(CategoryDecode, "", "response has no session header")
+	}
+	if len(resp.Meta.SupplierOperatorSignature) == 0 {
+		return resp, fail(CategorySignatureInvalid, "", "response carries no supplier signature: %s", snippet(resp.Payload))
 	}
 	if want != nil && (h.SessionId != want.SessionId ||
 		h.ApplicationAddress != want.ApplicationAddress || h.ServiceId != want.ServiceId) {
