@@ -3,12 +3,14 @@ package localnet
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // RepoRoot returns the directory of the main module's go.mod, as `go env GOMOD` reports it from
@@ -37,7 +39,7 @@ func EnsurePocketd(ctx context.Context, root string, log io.Writer) (string, err
 	}
 	cmd.Stdout = io.MultiWriter(&out, log)
 	cmd.Stderr = cmd.Stdout
-	if err := cmd.Run(); err != nil {
+	if err := runWithProgress(ctx, cmd, log, "make pocketd", progressEvery); err != nil {
 		return "", fmt.Errorf("make pocketd: %w\n%s", err, out.String())
 	}
 	if _, err := os.Stat(bin); err != nil {
@@ -55,4 +57,31 @@ func EnsureBackendServer(ctx context.Context, root string) (string, error) {
 		return "", fmt.Errorf("build backend-server: %w\n%s", err, out)
 	}
 	return bin, nil
+}
+
+// progressEvery is how often a long command reports that it is still running.
+const progressEvery = 30 * time.Second
+
+// runWithProgress runs cmd and writes a "still running" line to log every interval, so a cold
+// pocketd build does not look hung. cmd must come from exec.CommandContext(ctx, …).
+func runWithProgress(ctx context.Context, cmd *exec.Cmd, log io.Writer, what string, every time.Duration) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	start := time.Now()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-t.C:
+			fmt.Fprintf(log, "localnet: %s still running (%s)\n", what, time.Since(start).Round(time.Second))
+		case <-ctx.Done():
+			// exec.CommandContext kills the process; Wait then returns.
+			return errors.Join(ctx.Err(), <-done)
+		}
+	}
 }

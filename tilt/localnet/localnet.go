@@ -46,6 +46,8 @@ type Localnet struct {
 	Session              Session    `json:"session"`
 	Accounts             Accounts   `json:"accounts"`
 	Procs                []*Proc    `json:"processes"`
+	// Ours is our relayer and miner when StartOurs ran.
+	Ours *Ours `json:"ours,omitempty"`
 
 	log      io.Writer
 	detach   bool

@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -65,8 +67,18 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	redis := fs.Bool("redis", true, "start a redis-server")
 	backend := fs.Bool("backend", true, "start the backend-server")
 	relayMiner := fs.Bool("relayminer", true, "start poktroll's reference relay miner for supplier1 (implies -backend)")
+	ours := fs.Bool("ours", true, "start our relayer and miner (pocket-relay-miner) for supplier1 (needs -redis and -backend)")
+	bin := fs.String("bin", "bin/pocket-relay-miner", "the pocket-relay-miner binary for -ours (make build)")
 	blocks := fs.Uint64("session-blocks", localnet.DefaultSession().NumBlocksPerSession, "blocks per session")
-	timeout := fs.Duration("timeout", 15*time.Minute, "give up after this long (includes a cold pocketd build)")
+	timeout := fs.Duration("timeout", 45*time.Minute, "give up after this long (includes a cold pocketd build)")
+	var ports localnet.Ports
+	fs.IntVar(&ports.RPC, "rpc-port", 0, "CometBFT RPC port (0 = a free one)")
+	fs.IntVar(&ports.GRPC, "grpc-port", 0, "Cosmos gRPC port (0 = a free one)")
+	fs.IntVar(&ports.API, "api-port", 0, "Cosmos REST API port (0 = a free one)")
+	fs.IntVar(&ports.P2P, "p2p-port", 0, "CometBFT p2p port (0 = a free one)")
+	fs.IntVar(&ports.Redis, "redis-port", 0, "redis-server port (0 = a free one)")
+	fs.IntVar(&ports.Backend, "backend-port", 0, "backend-server port (0 = a free one)")
+	fs.IntVar(&ports.RelayMiner, "relayminer-port", 0, "reference relay miner port, also the staked endpoint (0 = a free one)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,12 +86,31 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sess.NumBlocksPerSession = *blocks
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
+	// Without the reference relay miner, supplier1 is staked at our relayer.
+	var endpoints []localnet.Endpoint
+	relayerPort := 0
+	if *ours && !*relayMiner {
+		p, err := freePort()
+		if err != nil {
+			return err
+		}
+		relayerPort = p
+		endpoints = []localnet.Endpoint{{ServiceID: localnet.DefaultServiceID, RPCType: localnet.RPCTypeJSONRPC,
+			URL: "http://127.0.0.1:" + strconv.Itoa(p)}}
+	}
 	l, err := localnet.Up(ctx, localnet.Options{
-		Dir: *dir, Redis: *redis, Backend: *backend, RelayMiner: *relayMiner, Detach: true,
-		Session: sess, Log: stderr,
+		Dir: *dir, Redis: *redis, Backend: *backend || *ours, RelayMiner: *relayMiner, Detach: true,
+		Session: sess, Endpoints: endpoints, Log: stderr,
 	})
 	if err != nil {
 		return err
+	}
+	if *ours {
+		if _, err := l.StartOurs(ctx, *bin, relayerPort); err != nil {
+			dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+			defer dcancel()
+			return errors.Join(err, l.Down(dctx))
+		}
 	}
 	if *asJSON {
 		return writeJSON(stdout, l)
@@ -139,6 +170,15 @@ func status(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	}
 	printSummary(stdout, l, st)
 	return code, nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -25,7 +25,10 @@ func printSummary(w io.Writer, l *localnet.Localnet, st localnet.Status) {
 	row("Redis", l.RedisURL)
 	row("Backend (JSON-RPC, REST, /ws, gRPC h2c, SSE, NDJSON)", l.BackendURL)
 	row("Reference relay miner (pocketd relayminer)", l.RelayMinerURL)
-	// Later issues: our relayer and miner register their endpoints here.
+	if o := l.Ours; o != nil {
+		row("Our relayer (pocket-relay-miner relayer)", o.RelayerURL+"  (ops "+o.RelayerOps+")")
+		row("Our miner (pocket-relay-miner miner)", o.MinerOps+"/metrics, /ready")
+	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "PROCESS\tPID\tRUNNING\tLOG")
 	for _, p := range st.Processes {
@@ -55,6 +58,14 @@ func printSummary(w io.Writer, l *localnet.Localnet, st localnet.Status) {
 	if l.RelayMinerURL != "" {
 		args := l.RelayArgs(`{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}`, 5, l.RelayMinerURL)
 		fmt.Fprintf(w, "  %s %s\n", p, shellJoin(args))
+	}
+	if o := l.Ours; o != nil {
+		args := l.RelayArgs(`{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}`, 5, o.RelayerURL)
+		fmt.Fprintf(w, "  %s %s   # through our relayer and miner\n", p, shellJoin(args))
+		fmt.Fprintln(w, "\nWatch our claims and proofs settle (a session ending at E settles in block E+6):")
+		fmt.Fprintf(w, "  tail -f %s | grep --line-buffered 'session state'   # active → claiming → claimed → proving → proved → settled\n", o.MinerLog)
+		fmt.Fprintf(w, "  curl -s %s/metrics | grep -E '^relayminer_(miner_(claims|proofs|relays_claimed|relays_applied)_total|lease_owned_suppliers)'\n", o.MinerOps)
+		fmt.Fprintf(w, "  curl -s '%s/block_results?height=E+6' | jq '.result.finalize_block_events[] | select(.type|test(\"ClaimSettled\"))'\n", l.RPCURL)
 	}
 	if l.BackendURL != "" {
 		fmt.Fprintf(w, "  curl -s %s/ -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_blockNumber\"}'\n", l.BackendURL)
