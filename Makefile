@@ -83,7 +83,7 @@ localnet-cli:
 	@$(GO) build -o $(BIN)/localnet ./tilt/localnet/cmd/localnet
 
 .PHONY: localnet
-localnet: deps backend-server localnet-cli ## Start chain + staked actors, redis, backend, reference relay miner in the background (.localnet/).
+localnet: deps build backend-server localnet-cli ## Start chain + staked actors, redis, backend, reference relay miner, our relayer and miner in the background (.localnet/).
 	$(BIN)/localnet up -dir $(LOCALNET_DIR) $(LOCALNET_ARGS)
 
 .PHONY: localnet-status
