@@ -132,8 +132,10 @@ func runRelay(cmd *cobra.Command, t client.Transport, f *relayFlags) error {
 	rep.Target = relayTarget{Transport: string(t), App: f.app, Service: f.service, Sessions: c.Sessions()}
 	if f.output == "json" {
 		err = rep.WriteJSON(cmd.OutOrStdout())
-	} else {
-		err = rep.WriteText(cmd.OutOrStdout())
+	} else if err = rep.WriteText(cmd.OutOrStdout()); err == nil {
+		for _, s := range c.Sessions() {
+			fmt.Fprintf(cmd.OutOrStdout(), "Session %s blocks %d-%d: %s\n", s.SessionID[:12], s.StartHeight, s.EndHeight, strings.Join(s.Endpoints, ", "))
+		}
 	}
 	if err == nil && rep.Errors > 0 {
 		err = fmt.Errorf("%d of %d relays failed", rep.Errors, rep.Success+rep.Errors)

@@ -17,6 +17,10 @@ import (
 // hand off. Every failure is answered by replyError; the signed answer is written and flushed
 // before any post-response work is queued.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isWebSocketRelay(r) { // Rpc-Type 2: websocket*.go
+		s.serveWebSocket(w, r)
+		return
+	}
 	start := time.Now()
 	req, svc, signer, backend, err := s.admit(r)
 	if err != nil {

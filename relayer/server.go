@@ -53,6 +53,7 @@ type Server struct {
 	postTimeout     time.Duration
 	shutdownTimeout time.Duration
 	ready           func(bool, string)
+	ws              *wsRelays // WebSocket relays: upstreams and open bridges
 }
 
 // postTimeout bounds one relay's post-response work (optimistic validation, meter, publish).
@@ -94,6 +95,9 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 	}
 	if len(s.services) == 0 {
 		return nil, errors.New("relayer: no services configured")
+	}
+	if s.ws, err = newWebSockets(cfg, d.Registerer); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -142,6 +146,7 @@ loop:
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.shutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(sctx)
+	s.ws.shutdown() // hijacked WebSocket connections, which Shutdown does not track
 	if serveErr == nil {
 		if e := <-errc; !errors.Is(e, http.ErrServerClosed) {
 			serveErr = e
@@ -153,13 +158,14 @@ loop:
 }
 
 // Close stops the post-response pool; for tests that use the handler without Serve.
-func (s *Server) Close() { s.post.StopAndWait() }
+func (s *Server) Close() { s.ws.shutdown(); s.post.StopAndWait() }
 
 // housekeeping prunes caches of finished sessions and updates readiness.
 func (s *Server) housekeeping() {
 	cur := s.heights.Height()
 	if cur > 0 {
 		s.v.prune(cur)
+		s.ws.expire(cur)
 		if p, ok := s.meter.(interface{ prune(int64) }); ok {
 			p.prune(cur)
 		}
