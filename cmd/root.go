@@ -33,7 +33,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newRelayerCmd(), newMinerCmd(), newRelayCmd())
+	root.AddCommand(newVersionCmd(), newRelayerCmd(), newMinerCmd(), newRelayCmd(), newRedisDebugCmd())
 	return root
 }
 
