@@ -5,7 +5,6 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -227,4 +227,54 @@ func TestMinerClaimsProvesAndSettles(t *testing.T) {
 	t.Logf("supplier balance %d -> %d upokt (+%d) at settlement height %d", pre, post, post-pre, settleHeight)
 }
 
-var errNoOwner = errors.New("no replica owns supplier1")
+// TestMinerFailoverKill9: two replicas; the owner of supplier1 is killed with SIGKILL in the
+// middle of a session, between two bursts of relays. The other replica takes the lease over,
+// reclaims the dead one's pending entries and resumes the committed trees; every session's
+// claim still settles with every relay counted.
+func TestMinerFailoverKill9(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
+	defer cancel()
+	r := startRelayer(t, ctx)
+	a := startMiner(t, ctx, r, "miner-a")
+	b := startMiner(t, ctx, r, "miner-b")
+	var owner, other *ourMiner
+	waitFor(t, ctx, 60*time.Second, "one replica owns supplier1", func() bool {
+		ao, bo := a.owns(), b.owns()
+		switch {
+		case ao && !bo:
+			owner, other = a, b
+		case bo && !ao:
+			owner, other = b, a
+		default:
+			return false
+		}
+		return true
+	})
+
+	sess := freshSession(t, ctx)
+	first, err := chain.Relay(ctx, ethBlockNumber, minerRelays/2, r.url)
+	if err != nil || first.Succeeded != minerRelays/2 {
+		t.Fatalf("first burst: %d of %d relays succeeded (%v):\n%s", first.Succeeded, minerRelays/2, err, first.Output)
+	}
+	if err := syscall.Kill(owner.proc.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killedAt, _ := chain.Height(ctx)
+	killed := time.Now()
+	t.Logf("%s (owner) killed with SIGKILL at height %d, session [%d,%d]", owner.name, killedAt, sess.StartHeight, sess.EndHeight)
+	second, err := chain.Relay(ctx, ethBlockNumber, minerRelays/2, r.url)
+	if err != nil || second.Succeeded != minerRelays/2 {
+		t.Fatalf("second burst: %d of %d relays succeeded (%v):\n%s", second.Succeeded, minerRelays/2, err, second.Output)
+	}
+	waitFor(t, ctx, 30*time.Second, other.name+" takes supplier1 over", other.owns)
+	t.Logf("%s owns supplier1 %s after the kill", other.name, time.Since(killed).Round(time.Millisecond))
+
+	got := r.waitEntries(t, ctx, minerRelays)
+	per := relaysBySessionEnd(got)
+	t.Logf("published per session end: %v", per)
+	settled, _ := assertSettled(t, ctx, per)
+	if settled != minerRelays {
+		t.Fatalf("chain settled %d relays, client saw %d succeed", settled, minerRelays)
+	}
+	t.Logf("all %d relays settled despite the owner's SIGKILL, %s after the kill", settled, time.Since(killed).Round(time.Millisecond))
+}
