@@ -4,12 +4,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/pokt-network/poktroll/pkg/crypto/protocol"
 	"github.com/pokt-network/smt"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/shannon-ops/pocket-relay-miner/transport"
@@ -46,6 +50,7 @@ func BenchmarkConsume(b *testing.B) {
 			hook.roundTrip.Store(0)
 			b.ReportAllocs()
 			b.ResetTimer()
+			goCPU0, redisCPU0 := tcProcessCPU(b), tcRedisCPU(b, admin)
 			begin := time.Now()
 			for done := 0; done < b.N; {
 				entries, err := c.read(ctx, ">")
@@ -58,14 +63,47 @@ func BenchmarkConsume(b *testing.B) {
 				done += len(entries)
 			}
 			elapsed := time.Since(begin)
+			goCPU, redisCPU := tcProcessCPU(b)-goCPU0, tcRedisCPU(b, admin)-redisCPU0
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "relays/s")
+			b.ReportMetric(goCPU.Seconds()*1e6/float64(b.N), "go-cpu-µs/relay")
+			b.ReportMetric(redisCPU.Seconds()*1e6/float64(b.N), "redis-cpu-µs/relay")
 			b.ReportMetric(float64(hook.roundTrip.Load())/float64(b.N), "roundtrips/relay")
 			if n := c.trees[tcTestSession].Count(); n != uint64(b.N) {
 				b.Fatalf("tree holds %d relays, want %d", n, b.N)
 			}
 		})
 	}
+}
+
+// tcProcessCPU returns the user+system CPU time of this process (every goroutine, GC included).
+func tcProcessCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// tcRedisCPU returns the user+system CPU time of the redis-server (INFO cpu), so the cost a
+// change moves from this process to Redis (or back) is visible on a loaded machine.
+func tcRedisCPU(b *testing.B, rdb redis.UniversalClient) time.Duration {
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\r\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 // BenchmarkTree100k measures claim and proof building on a committed 100,000-relay tree: the
