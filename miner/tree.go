@@ -72,6 +72,10 @@ type Tree struct {
 	store *nodeStore
 	trie  *smt.SMST
 	dirty bool // relays inserted since the last commit
+	// paths holds the trie path (sha256 of the relay hash) of every relay in the trie, so
+	// Insert detects a duplicate without walking the trie. nil means unknown (a resumed tree
+	// whose leaves could not be enumerated): Insert then asks the trie.
+	paths map[[sha256.Size]byte]struct{}
 }
 
 func newTrieSpecOpts() []smt.TrieSpecOption { return []smt.TrieSpecOption{smt.WithValueHasher(nil)} }
@@ -93,6 +97,7 @@ func OpenTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Key
 	root, ok := meta[metaRoot]
 	if !ok {
 		t.trie = smt.NewSparseMerkleSumTrie(t.store, sha256.New(), newTrieSpecOpts()...)
+		t.paths = make(map[[sha256.Size]byte]struct{})
 		return t, nil
 	}
 	if len(root) != RootSize {
@@ -105,6 +110,7 @@ func OpenTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Key
 		return nil, err
 	}
 	t.trie = smt.ImportSparseMerkleSumTrie(t.store, sha256.New(), []byte(root), newTrieSpecOpts()...)
+	t.paths = t.store.leafPaths(t.trie.MustCount())
 	return t, nil
 }
 
@@ -140,18 +146,28 @@ func (t *Tree) Insert(m *transport.Message) (added bool, err error) {
 	if t.cupr != 0 && m.ComputeUnitsPerRelay != t.cupr {
 		return false, fmt.Errorf("relay %x: cupr %d, tree %d: %w", m.RelayHash, m.ComputeUnitsPerRelay, t.cupr, ErrCUPRMismatch)
 	}
-	v, _, err := t.trie.Get(m.RelayHash[:])
-	if err != nil {
-		return false, fmt.Errorf("look up relay %x: %w", m.RelayHash, err)
+	path := sha256.Sum256(m.RelayHash[:]) // the trie's path of the key (PROTOCOL.md §6.1)
+	if t.paths != nil {
+		if _, dup := t.paths[path]; dup {
+			return false, nil
+		}
+	} else {
+		v, _, err := t.trie.Get(m.RelayHash[:])
+		if err != nil {
+			return false, fmt.Errorf("look up relay %x: %w", m.RelayHash, err)
+		}
+		if len(v) > 0 { // an absent key reads as the empty value; a relay is never empty
+			return false, nil
+		}
 	}
-	if len(v) > 0 { // an absent key reads as the empty value; a relay is never empty
-		return false, nil
-	}
+	t.dirty = true // even a failed Update may have touched the trie: the batch must drop it
 	if err := t.trie.Update(m.RelayHash[:], m.Relay, m.ComputeUnitsPerRelay); err != nil {
 		return false, fmt.Errorf("insert relay %x: %w", m.RelayHash, err)
 	}
+	if t.paths != nil {
+		t.paths[path] = struct{}{}
+	}
 	t.cupr = m.ComputeUnitsPerRelay
-	t.dirty = true
 	return true, nil
 }
 
@@ -210,6 +226,7 @@ func (t *Tree) ProveClosest(path []byte) (*smt.SparseMerkleClosestProof, error) 
 func (t *Tree) Close() {
 	_ = t.store.ClearAll()
 	t.trie = nil
+	t.paths = nil
 }
 
 // Delete removes the tree's Redis keys, fenced by the supplier's lease, and drops its memory. It

@@ -9,20 +9,21 @@ import (
 
 	"github.com/pokt-network/poktroll/pkg/crypto/protocol"
 	"github.com/pokt-network/smt"
-	"github.com/pokt-network/smt/kvstore"
 	"github.com/pokt-network/smt/kvstore/simplemap"
 )
 
 // tcReferenceTrie is the protocol's tree over an in-memory map, built the way the spec says.
-func tcReferenceTrie() (*smt.SMST, kvstore.MapStore) {
-	store := simplemap.NewSimpleMap()
-	return smt.NewSparseMerkleSumTrie(store, sha256.New(), smt.WithValueHasher(nil)), store
+func tcReferenceTrie() (*smt.SMST, map[string][]byte) {
+	nodes := make(map[string][]byte)
+	store := simplemap.NewSimpleMapWithMap(nodes)
+	return smt.NewSparseMerkleSumTrie(store, sha256.New(), smt.WithValueHasher(nil)), nodes
 }
 
 // TestTreeRootMatchesReference builds a tree through the Redis store in batches, resumes it on a
 // fresh Tree from the committed root, keeps inserting, and checks at each step that the root
-// equals the reference trie's, that Redis holds exactly the reference's nodes (orphans deleted),
-// and that closest proofs verify with the protocol spec.
+// equals the reference trie's, that Redis holds every node of the reference with the same bytes
+// (plus orphans, which are kept until Tree.Delete), that a resumed tree knows its relays
+// without walking the trie, and that closest proofs verify with the protocol spec.
 func TestTreeRootMatchesReference(t *testing.T) {
 	rdb := tcStartRedis(t)
 	ctx := context.Background()
@@ -68,12 +69,20 @@ func TestTreeRootMatchesReference(t *testing.T) {
 		if meta[metaRoot] != string(ref.Root()) || meta[metaCount] != fmt.Sprint(n) {
 			t.Fatalf("committed meta %q/%s differs from the reference root", meta[metaRoot], meta[metaCount])
 		}
-		stored, err := rdb.HLen(ctx, tcTestKeys.TreeNodes(tcTestSupplier, tcTestSession)).Result()
+		stored, err := rdb.HGetAll(ctx, tcTestKeys.TreeNodes(tcTestSupplier, tcTestSession)).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want, _ := refStore.Len(); int(stored) != want {
-			t.Fatalf("redis holds %d nodes, the reference store %d", stored, want)
+		for k, want := range refStore {
+			if got, ok := stored[k]; !ok || got != string(want) {
+				t.Fatalf("reference node %x: redis has %v (%d bytes), want %d bytes", k, ok, len(got), len(want))
+			}
+		}
+		if len(stored) < len(refStore) {
+			t.Fatalf("redis holds %d nodes, fewer than the reference's %d", len(stored), len(refStore))
+		}
+		if tr.paths == nil || len(tr.paths) != n {
+			t.Fatalf("tree knows %d relay paths (nil %v), want %d", len(tr.paths), tr.paths == nil, n)
 		}
 		tcVerifyProofs(t, tr, 20)
 	}
@@ -93,8 +102,20 @@ func TestTreeRootMatchesReference(t *testing.T) {
 		t.Fatalf("resumed header %+v cupr %d, want %+v and %d", resumed.Header(), resumed.ComputeUnitsPerRelay(), h, tcTestCUPR)
 	}
 	check(resumed, 700)
+	old := tcTestRelay(tcTestSupplier, tcTestSession, 42)
+	if added, err := resumed.Insert(&old); added || err != nil {
+		t.Fatalf("relay committed before the resume inserted again: added %v, err %v", added, err)
+	}
 	insert(resumed, 700, 1000)
 	check(resumed, 1000)
+
+	if err := resumed.Delete(ctx, rdb, f); err != nil {
+		t.Fatal(err)
+	}
+	n, err := rdb.Exists(ctx, tcTestKeys.TreeNodes(tcTestSupplier, tcTestSession), tcTestKeys.TreeMeta(tcTestSupplier, tcTestSession)).Result()
+	if err != nil || n != 0 {
+		t.Fatalf("after Delete %d tree keys remain (err %v): orphans must go too", n, err)
+	}
 }
 
 // tcVerifyProofs checks n closest proofs of tr against its root with the protocol's spec, and

@@ -2,6 +2,7 @@ package miner
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/pokt-network/smt/kvstore"
@@ -15,24 +16,28 @@ var _ kvstore.MapStore = (*nodeStore)(nil)
 //
 // The trie itself keeps every node it has resolved, so the store is read only for nodes the trie
 // has not resolved yet, which exist only in a tree resumed from a committed root. Those are
-// bulk-loaded once (load, HSCAN) into loaded. Set and Delete, called by smt's Commit, only record
-// the change in sets and dels; takeChanges hands them to the commit transaction and
-// commitDone forgets them once Redis has them. The store never talks to Redis on its own while
-// the trie runs, so a batch costs no round trip until its commit.
+// bulk-loaded once (load, HSCAN) into loaded. Set, called by smt's Commit, only appends the node
+// to pending; queueChanges hands pending to the commit transaction as one HSET and commitDone
+// forgets it once Redis has it. The trie never reads a node back between its Set and commitDone
+// (it keeps the node it wrote), so pending is a plain list, not a map. The store never talks to
+// Redis on its own while the trie runs, so a batch costs no round trip until its commit.
+//
+// Orphans are kept. Delete, called by Commit for every committed node the batch replaced, only
+// drops the node from memory: Redis keeps it until Tree.Delete removes the whole hash. That
+// halves the commands of a commit (no HDEL) at the cost of Redis memory (see BENCHMARKS.md),
+// and it is safe because nodes are content-addressed: a field's value never changes, an orphan
+// is simply unreachable from the committed root, and a node orphaned and later re-created by
+// another path is written again with the same bytes. Nothing reads the hash except from the
+// committed root (OpenTree imports it; only reachable nodes are resolved), so orphans never
+// reach a root, a count or a proof.
 //
 // A nodeStore is used by one goroutine at a time (its tree's owner).
 type nodeStore struct {
-	loaded map[string][]byte // committed nodes read from Redis, not yet orphaned
-	sets   map[string][]byte // nodes written since the last commit
-	dels   map[string]struct{}
+	loaded  map[string][]byte // committed nodes read from Redis, not yet orphaned
+	pending []any             // HSET arguments (digest, encoding, ...) written since the last commit
 }
 
-func newNodeStore() *nodeStore {
-	return &nodeStore{
-		sets: make(map[string][]byte),
-		dels: make(map[string]struct{}),
-	}
-}
+func newNodeStore() *nodeStore { return &nodeStore{} }
 
 // hscanCount is the COUNT hint of each HSCAN call when a tree is resumed.
 const hscanCount = 2000
@@ -58,69 +63,72 @@ func (s *nodeStore) load(ctx context.Context, rdb redis.UniversalClient, key str
 	}
 }
 
-// Get returns a node's encoding. A node the trie asks for but that is neither pending nor
-// committed means the committed root and nodes disagree, which the commit transaction rules out.
+// Get returns a committed node's encoding. A node the trie asks for but that was never loaded
+// means the committed root and nodes disagree, which the commit transaction rules out; the
+// error fails the batch, whose trees are then reloaded from Redis.
 func (s *nodeStore) Get(key []byte) ([]byte, error) {
-	if v, ok := s.sets[string(key)]; ok {
-		return v, nil
-	}
 	if v, ok := s.loaded[string(key)]; ok {
 		return v, nil
 	}
 	return nil, fmt.Errorf("tree node %x: %w", key, errNodeMissing)
 }
 
-// Set records a node written by the trie's Commit.
+// Set records a node written by the trie's Commit. Both slices are kept without a copy: smt
+// never mutates a digest or an encoding once computed (a dirty node gets new ones).
 func (s *nodeStore) Set(key, value []byte) error {
-	k := string(key)
-	delete(s.dels, k)
-	s.sets[k] = value
+	s.pending = append(s.pending, key, value)
 	return nil
 }
 
-// Delete records a node orphaned by the trie's Commit.
+// Delete is called by the trie's Commit for a committed node it orphaned: the node is dropped
+// from memory but kept in Redis (see nodeStore).
 func (s *nodeStore) Delete(key []byte) error {
-	k := string(key)
-	delete(s.sets, k)
-	delete(s.loaded, k)
-	s.dels[k] = struct{}{}
+	if s.loaded != nil {
+		delete(s.loaded, string(key))
+	}
 	return nil
 }
 
 // Len returns the number of nodes known in memory (committed and pending); it is for tests and
 // debugging only, the trie never calls it.
-func (s *nodeStore) Len() (int, error) { return len(s.loaded) + len(s.sets), nil }
+func (s *nodeStore) Len() (int, error) { return len(s.loaded) + len(s.pending)/2, nil }
 
 // ClearAll forgets everything in memory; Redis is untouched.
 func (s *nodeStore) ClearAll() error {
 	s.loaded = nil
-	clear(s.sets)
-	clear(s.dels)
+	s.pending = nil
 	return nil
 }
 
-// queueChanges adds the pending node writes and deletions to p as HSET and HDEL on key. They are
-// not forgotten until commitDone, so a failed transaction can be retried with the same changes.
+// queueChanges adds the pending node writes to p as one HSET on key. They are not forgotten until
+// commitDone, so a failed transaction can be retried with the same changes.
 func (s *nodeStore) queueChanges(ctx context.Context, p redis.Pipeliner, key string) {
-	if len(s.dels) > 0 {
-		fields := make([]string, 0, len(s.dels))
-		for k := range s.dels {
-			fields = append(fields, k)
-		}
-		p.HDel(ctx, key, fields...)
-	}
-	if len(s.sets) > 0 {
-		args := make([]any, 0, 2*len(s.sets))
-		for k, v := range s.sets {
-			args = append(args, k, v)
-		}
-		p.HSet(ctx, key, args...)
+	if len(s.pending) > 0 {
+		p.HSet(ctx, key, s.pending...)
 	}
 }
 
 // commitDone forgets the pending changes once Redis holds them. Written nodes are dropped from
 // memory: the trie keeps its own parsed copy of every node it wrote.
 func (s *nodeStore) commitDone() {
-	clear(s.sets)
-	clear(s.dels)
+	clear(s.pending)
+	s.pending = s.pending[:0]
+}
+
+// leafPaths returns the paths of the leaves among the loaded nodes, or nil unless there are
+// exactly count of them. Leaves are never orphaned while a tree is only grown by Tree.Insert (a
+// duplicate is never re-inserted, and a leaf pushed down by a split keeps its digest), so the
+// loaded leaves are the trie's; the count check makes sure of it, and any doubt falls back to
+// looking relays up in the trie. Leaf encoding (smt node_encoders.go): 0x00 || path(32) || value.
+func (s *nodeStore) leafPaths(count uint64) map[[sha256.Size]byte]struct{} {
+	paths := make(map[[sha256.Size]byte]struct{}, count)
+	for _, v := range s.loaded {
+		if len(v) > sha256.Size && v[0] == 0 {
+			paths[[sha256.Size]byte(v[1:1+sha256.Size])] = struct{}{}
+		}
+	}
+	if uint64(len(paths)) != count {
+		return nil
+	}
+	return paths
 }
