@@ -17,9 +17,8 @@ type family struct {
 
 // Family names, as shown by Keys.
 const (
-	FamilyRelayStream  = "relay_stream"
-	familyOther        = "other"
-
+	FamilyRelayStream = "relay_stream"
+	familyOther       = "other"
 )
 
 // families lists the layout's key families, most specific first (a leader lease also matches

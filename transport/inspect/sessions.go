@@ -106,14 +106,14 @@ type Tree struct {
 	Application string `json:"application"`
 	StartHeight int64  `json:"start_height"`
 	EndHeight   int64  `json:"end_height"`
-	Nodes       int64  `json:"nodes"`     // HLEN of the nodes hash
+	Nodes       int64  `json:"nodes"`        // HLEN of the nodes hash
 	MetaTTLMs   int64  `json:"meta_ttl_ms"`  // -1 no expiry, -2 no key
 	NodesTTLMs  int64  `json:"nodes_ttl_ms"` // -1 no expiry, -2 no key
 }
 
 // Fields of the TreeMeta hash as the miner writes them (README, "Redis key layout").
 const (
-	metaRoot, metaCount, metaSum, metaCUPR = "root", "count", "sum", "cupr"
+	metaRoot, metaCount, metaSum, metaCUPR   = "root", "count", "sum", "cupr"
 	metaApp, metaService, metaStart, metaEnd = "app", "service", "start", "end"
 )
 

@@ -19,7 +19,7 @@ func newTable(w io.Writer, header ...string) *table {
 }
 
 func (t *table) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
-func (t *table) flush() error      { return t.tw.Flush() }
+func (t *table) flush() error       { return t.tw.Flush() }
 
 func itoa[T int | int64 | uint64](v T) string { return strconv.FormatInt(int64(v), 10) }
 
