@@ -88,7 +88,7 @@ func (rb *recordingWS) seen() (conns int, msgs [][]byte) {
 }
 
 // withWebSocket rebuilds the fixture's server with a websocket backend at url.
-func withWebSocket(t *testing.T, url string, opts ...fixtureOption) *fixture {
+func withWebSocket(t testing.TB, url string, opts ...fixtureOption) *fixture {
 	t.Helper()
 	f := newFixture(t, opts...)
 	f.cfg.Services[testService].Backends[config.RPCWebSocket] = &config.Backend{URL: config.Secret(url)}
