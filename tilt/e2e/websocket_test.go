@@ -1,0 +1,197 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	servicetypes "github.com/pokt-network/poktroll/x/service/types"
+	sessiontypes "github.com/pokt-network/poktroll/x/session/types"
+
+	"github.com/shannon-ops/pocket-relay-miner/tilt/localnet"
+	"github.com/shannon-ops/pocket-relay-miner/transport"
+	"github.com/shannon-ops/pocket-relay-miner/transport/redistest"
+)
+
+const wsRelays = 8
+
+// startWSRelayer starts our relayer for supplier1 with a websocket backend (the backend-server's
+// /ws echo) beside the jsonrpc one, publishing to a fresh redis-server.
+func startWSRelayer(t *testing.T, ctx context.Context) *ourRelayer {
+	t.Helper()
+	root, err := localnet.RepoRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "pocket-relay-miner")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/pocket-relay-miner")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build relayer: %v\n%s", err, out)
+	}
+	rs := redistest.Start(t)
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opsPort, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, opsAddr := "127.0.0.1:"+strconv.Itoa(port), "127.0.0.1:"+strconv.Itoa(opsPort)
+	wsURL := "ws" + strings.TrimPrefix(chain.BackendURL, "http") + "/ws"
+	cfg := fmt.Sprintf(`listen_addr: %s
+redis: {url: %q, key_prefix: e2e}
+pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true}
+keys:
+  keyring: {backend: test, dir: %q, key_names: [%s]}
+default_max_body_bytes: 64KiB
+services:
+  %s:
+    validation_mode: eager
+    backends:
+      jsonrpc: {url: %q, timeout: 10s}
+      websocket: {url: %q, timeout: 10s}
+meter: {enabled: true, fail_mode: closed}
+metrics: {enabled: true, addr: %s}
+health: {addr: %s}
+logging: {level: info, format: console}
+shutdown_timeout: 10s
+`, addr, rs.URL(), chain.RPCURL, chain.GRPCAddr, chain.Home, chain.Accounts.Supplier.Name,
+		chain.ServiceID, chain.BackendURL, wsURL, opsAddr, opsAddr)
+	cfgPath := filepath.Join(dir, "relayer.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := chain.StartProcess(ctx, localnet.ProcessSpec{Name: "relayer-ws", Binary: bin, Addrs: []string{addr, opsAddr},
+		Args: []string{"relayer", "--config", cfgPath, "--block-time", "1s"}})
+	if err != nil {
+		t.Fatalf("start relayer: %v (log %s)", err, logTail(p))
+	}
+	r := &ourRelayer{bin: bin, cfgPath: cfgPath, url: "ws://" + addr, opsURL: "http://" + opsAddr, proc: p, rdb: rs.Client(),
+		stream: transport.MustKeys("e2e").RelayStream(chain.Accounts.Supplier.Address)}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := p.Stop(sctx); err != nil {
+			t.Errorf("stop relayer: %v", err)
+		}
+		t.Logf("relayer log tail:\n%s", logTail(p))
+	})
+	r.waitReady(t, ctx)
+	return r
+}
+
+// TestWebSocketRelays opens a WebSocket relay connection to our relayer as app1 (through its
+// gateway's ring), sends N ring-signed RelayRequest frames to the backend's echo, verifies every
+// answer with supplier1's public key and finds the N relays in supplier1's stream with the
+// session the frames named. A frame that is not a RelayRequest ends the connection.
+func TestWebSocketRelays(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
+	defer cancel()
+	r := startWSRelayer(t, ctx)
+	app, svc := chain.Accounts.Application.Address, chain.ServiceID
+	cur, err := chain.CurrentSession(ctx, app, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chain.WaitHeight(ctx, cur.EndHeight+1); err != nil { // a fresh session: no rollover mid-test
+		t.Fatal(err)
+	}
+	sess, err := chain.CurrentSession(ctx, app, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appKey, gwKey := derive(t, chain.Accounts.Application.Mnemonic), derive(t, chain.Accounts.Gateway.Mnemonic)
+	supPub := derive(t, chain.Accounts.Supplier.Mnemonic).PubKey()
+
+	hdr := http.Header{"Rpc-Type": {"2"}, "Target-Service-Id": {svc}, "App-Address": {app}}
+	c, resp, err := websocket.DefaultDialer.DialContext(ctx, r.url, hdr)
+	if err != nil {
+		t.Fatalf("dial relayer: %v (%v)\n%s", err, resp, logTail(r.proc))
+	}
+	resp.Body.Close()
+	defer c.Close()
+	header := sessiontypes.SessionHeader{
+		ApplicationAddress: app, ServiceId: svc, SessionId: sess.ID,
+		SessionStartBlockHeight: sess.StartHeight, SessionEndBlockHeight: sess.EndHeight,
+	}
+	for i := range wsRelays {
+		payload := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"eth_blockNumber","params":[]}`, i)
+		h := header
+		q := &servicetypes.RelayRequest{
+			Meta:    servicetypes.RelayRequestMetadata{SessionHeader: &h, SupplierOperatorAddress: chain.Accounts.Supplier.Address},
+			Payload: []byte(payload),
+		}
+		signRequest(t, q, appKey, gwKey)
+		bz, err := q.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.WriteMessage(websocket.BinaryMessage, bz); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, b, err := c.ReadMessage()
+		if err != nil {
+			t.Fatalf("frame %d: read: %v\n%s", i, err, logTail(r.proc))
+		}
+		var rr servicetypes.RelayResponse
+		if err := rr.Unmarshal(b); err != nil {
+			t.Fatalf("frame %d: decode: %v", i, err)
+		}
+		if rr.RelayMinerError != nil {
+			t.Fatalf("frame %d: relay_miner_error %+v", i, rr.RelayMinerError)
+		}
+		if err := rr.VerifySupplierOperatorSignature(supPub); err != nil {
+			t.Fatalf("frame %d: supplier signature: %v", i, err)
+		}
+		if string(rr.Payload) != payload {
+			t.Fatalf("frame %d: payload %q, want the echo %q", i, rr.Payload, payload)
+		}
+	}
+	got := r.waitEntries(t, ctx, wsRelays)
+	if len(got) != wsRelays {
+		t.Fatalf("stream holds %d relays, want %d", len(got), wsRelays)
+	}
+	for i, m := range got {
+		if m.Supplier != chain.Accounts.Supplier.Address || m.Application != app || m.ServiceID != svc ||
+			m.SessionID != sess.ID || m.SessionStartHeight != sess.StartHeight || m.SessionEndHeight != sess.EndHeight {
+			t.Fatalf("entry %d: %+v, want session %+v", i, m, sess)
+		}
+		var relay servicetypes.Relay
+		if err := relay.Unmarshal(m.Relay); err != nil || relay.Res.VerifySupplierOperatorSignature(supPub) != nil {
+			t.Fatalf("entry %d: mined relay does not verify: %v", i, err)
+		}
+	}
+	t.Logf("%d WebSocket relays served, verified and published to %s for session %s [%d,%d]",
+		len(got), r.stream, sess.ID, sess.StartHeight, sess.EndHeight)
+
+	// Not a RelayRequest: refused with an error reply and close 1008; nothing more is published.
+	if err := c.WriteMessage(websocket.TextMessage, []byte(`{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber"}`)); err != nil {
+		t.Fatal(err)
+	}
+	_, b, err := c.ReadMessage()
+	var er servicetypes.RelayResponse
+	if err != nil || er.Unmarshal(b) != nil || er.RelayMinerError == nil {
+		t.Fatalf("raw frame: want an error RelayResponse, got %v", err)
+	}
+	_, _, err = c.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+		t.Fatalf("raw frame: want close 1008, got %v", err)
+	}
+	if n := len(r.entries(t, ctx)); n != wsRelays {
+		t.Fatalf("stream holds %d relays after a refused frame, want %d", n, wsRelays)
+	}
+}
