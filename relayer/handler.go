@@ -38,6 +38,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		t0 = observe(svc, stageValidate, t0)
 	}
+	if s.serveTransport(w, r, svc, signer, backend, req, job) { // gRPC and streaming (stream.go)
+		return
+	}
 	payload, status, err := s.callBackend(r.Context(), req, backend)
 	t0 = observe(svc, stageBackend, t0)
 	if err != nil {

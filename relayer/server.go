@@ -48,6 +48,7 @@ type Server struct {
 	keys            KeyStore
 	meter           Meter
 	pub             Publisher
+	streams         *streamMetrics // gRPC and streaming relays (stream_metrics.go)
 	heights         Heights
 	post            pond.Pool
 	postTimeout     time.Duration
@@ -95,6 +96,9 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 	}
 	if len(s.services) == 0 {
 		return nil, errors.New("relayer: no services configured")
+	}
+	if s.streams, err = newStreamMetrics(d.Registerer, s.services); err != nil {
+		return nil, fmt.Errorf("relayer metrics: %w", err)
 	}
 	if s.ws, err = newWebSockets(cfg, d.Registerer); err != nil {
 		return nil, err

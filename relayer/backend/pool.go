@@ -225,6 +225,9 @@ func (p *Pool) newEndpoint(i int, raw string, auth []string, maxConns int, m *Me
 		}
 	}
 	ep.tr = newTransport(maxConns)
+	if p.rpcType == string(config.RPCGRPC) {
+		useHTTP2Only(ep.tr)
+	}
 	ep.rt = ep.tr
 	ep.m = m.endpoint(p.service, p.rpcType, ep.name)
 	ep.m.open.Set(0)
