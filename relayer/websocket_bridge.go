@@ -184,14 +184,14 @@ func (b *wsBridge) readGateway() {
 // readBackend reads backend messages until the connection fails or the bridge stops.
 func (b *wsBridge) readBackend() {
 	for {
-		typ, data, err := b.be.conn.ReadMessage()
+		_, data, err := b.be.conn.ReadMessage()
 		if err != nil {
 			b.stop(websocket.CloseGoingAway, "backend connection closed")
 			return
 		}
 		_ = b.be.conn.SetReadDeadline(time.Now().Add(b.s.ws.timings.pongWait))
 		b.m.read(wsResponse, len(data))
-		if !b.onResponse(typ, data) {
+		if !b.onResponse(data) {
 			return
 		}
 	}
@@ -237,9 +237,10 @@ func (b *wsBridge) admitRequest(req *servicetypes.RelayRequest) (*wsPending, err
 	return p, nil
 }
 
-// onResponse signs one backend message as the answer to the latest request, sends it and
-// hands the pair off; false ends the reader.
-func (b *wsBridge) onResponse(typ int, data []byte) bool {
+// onResponse signs one backend message as the answer to the latest request, sends it to the
+// gateway as a binary message (a RelayResponse is not UTF-8 text, whatever the backend's message
+// type) and hands the pair off; false ends the reader.
+func (b *wsBridge) onResponse(data []byte) bool {
 	p, metered := b.takeLatest()
 	if p == nil { // nothing to pair with (a backend greeting): it cannot be signed for anyone
 		return true
@@ -266,7 +267,6 @@ func (b *wsBridge) onResponse(typ int, data []byte) bool {
 		b.s.refundLater(job)
 		return false
 	}
-	_ = typ // the gateway always gets a binary message: a RelayResponse is not UTF-8 text
 	b.svc.served.Inc()
 	b.m.relays.Inc()
 	b.s.handOff(job)
