@@ -120,7 +120,7 @@ func (c *Consumer) tree(ctx context.Context, h SessionHeader) (*Tree, error) {
 	if t, ok := c.trees[h.SessionID]; ok {
 		return t, nil
 	}
-	t, err := OpenTree(ctx, c.rdb, c.keys, h)
+	t, err := openTree(ctx, c.rdb, c.keys, h, true)
 	if err != nil {
 		return nil, err
 	}

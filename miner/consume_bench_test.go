@@ -152,15 +152,50 @@ func BenchmarkTree100k(b *testing.B) {
 			}
 		}
 	})
-	b.Run("open_committed", func(b *testing.B) {
+	b.Run("open_committed", func(b *testing.B) { // as the consumer does when it takes a supplier over
 		b.ReportAllocs()
 		for b.Loop() {
-			t2, err := OpenTree(ctx, rdb, tcTestKeys, tcTestHeader(tcTestSupplier, tcTestSession))
+			t2, err := openTree(ctx, rdb, tcTestKeys, tcTestHeader(tcTestSupplier, tcTestSession), true)
 			if err != nil || t2.Count() != n {
 				b.Fatalf("open: %v", err)
 			}
 			t2.Close()
 		}
+	})
+	b.Run("open_lazy_and_prove", func(b *testing.B) { // as the lifecycle does for a sealed tree
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			t2, err := OpenTree(ctx, rdb, tcTestKeys, tcTestHeader(tcTestSupplier, tcTestSession))
+			if err != nil || t2.Count() != n {
+				b.Fatalf("open: %v", err)
+			}
+			path := sha256.Sum256(fmt.Appendf(nil, "seed%d%s", i, tcTestSession))
+			p, err := t2.ProveClosest(path[:])
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := smt.CompactClosestProof(p, spec); err != nil {
+				b.Fatal(err)
+			}
+			t2.Close()
+		}
+	})
+	b.Run("redis_nodes", func(b *testing.B) { // HLEN and MEMORY USAGE of the nodes hash: orphans are kept
+		key := tcTestKeys.TreeNodes(tcTestSupplier, tcTestSession)
+		fields, err := rdb.HLen(ctx, key).Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		bytes, err := rdb.MemoryUsage(ctx, key, 0).Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+		}
+		b.ReportMetric(float64(fields), "fields")
+		b.ReportMetric(float64(bytes)/(1<<20), "MiB")
 	})
 	b.Run("proof", func(b *testing.B) {
 		b.ReportAllocs()

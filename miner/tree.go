@@ -81,15 +81,25 @@ type Tree struct {
 func newTrieSpecOpts() []smt.TrieSpecOption { return []smt.TrieSpecOption{smt.WithValueHasher(nil)} }
 
 // OpenTree returns the committed tree of (supplier, sessionID): empty if nothing was committed,
-// otherwise imported from the committed root with every committed node loaded into memory
-// (HSCAN). h is used as the header of a new tree; a committed tree keeps its own.
+// otherwise imported from the committed root. h is used as the header of a new tree; a committed
+// tree keeps its own. It reads only the tree's meta (one HGETALL): Root, Count and Sum need no
+// node, and the nodes ProveClosest (or an Insert) visits are read on demand, one HGET each, until
+// lazyGets of them were read, after which the whole hash is loaded at once (HSCAN). So opening a
+// sealed tree to claim and prove it costs a few round trips whatever its size. The consumer
+// opens the trees it mines with every committed node loaded up front instead (openTree).
 func OpenTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Keys, h SessionHeader) (*Tree, error) {
+	return openTree(ctx, rdb, keys, h, false)
+}
+
+// openTree is OpenTree; with eager, a committed tree also gets every committed node loaded
+// (HSCAN) and the set of its relay paths, as the consumer needs before inserting.
+func openTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Keys, h SessionHeader, eager bool) (*Tree, error) {
 	t := &Tree{
 		header: h,
 		nodes:  keys.TreeNodes(h.Supplier, h.SessionID),
 		meta:   keys.TreeMeta(h.Supplier, h.SessionID),
-		store:  newNodeStore(),
 	}
+	t.store = newNodeStore(rdb, t.nodes)
 	meta, err := rdb.HGetAll(ctx, t.meta).Result()
 	if err != nil {
 		return nil, fmt.Errorf("open tree %s: %w", t.meta, err)
@@ -106,11 +116,13 @@ func OpenTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Key
 	if err := t.parseMeta(meta); err != nil {
 		return nil, fmt.Errorf("open tree %s: %w", t.meta, err)
 	}
-	if err := t.store.load(ctx, rdb, t.nodes); err != nil {
-		return nil, err
-	}
 	t.trie = smt.ImportSparseMerkleSumTrie(t.store, sha256.New(), []byte(root), newTrieSpecOpts()...)
-	t.paths = t.store.leafPaths(t.trie.MustCount())
+	if eager {
+		if err := t.store.load(ctx); err != nil {
+			return nil, err
+		}
+		t.paths = t.store.leafPaths(t.trie.MustCount())
+	}
 	return t, nil
 }
 

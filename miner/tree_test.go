@@ -94,7 +94,29 @@ func TestTreeRootMatchesReference(t *testing.T) {
 	insert(tree, 300, 700)
 	check(tree, 700)
 
-	resumed, err := OpenTree(ctx, rdb, tcTestKeys, SessionHeader{Supplier: tcTestSupplier, SessionID: tcTestSession})
+	// Opened lazily (OpenTree, as the lifecycle does to claim and prove): the root and a few
+	// proofs read only the nodes they visit; a duplicate is still found (by walking the trie).
+	lazy, err := OpenTree(ctx, rdb, tcTestKeys, SessionHeader{Supplier: tcTestSupplier, SessionID: tcTestSession})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lazy.Root(); !bytes.Equal(got, ref.Root()) || lazy.Count() != 700 {
+		t.Fatalf("lazily opened root %x count %d, want %x and 700", got, lazy.Count(), []byte(ref.Root()))
+	}
+	tcVerifyProofs(t, lazy, 2)
+	if lazy.store.full || lazy.store.gets == 0 || lazy.store.gets > lazyGets {
+		t.Fatalf("two proofs read %d nodes one by one (full load %v)", lazy.store.gets, lazy.store.full)
+	}
+	if dup := tcTestRelay(tcTestSupplier, tcTestSession, 7); func() bool { a, err := lazy.Insert(&dup); return a || err != nil }() {
+		t.Fatal("lazily opened tree accepted a committed relay again")
+	}
+	tcVerifyProofs(t, lazy, 40) // past lazyGets: the rest is loaded at once
+	if !lazy.store.full {
+		t.Fatalf("after %d lazy reads the nodes were not loaded", lazy.store.gets)
+	}
+	lazy.Close()
+
+	resumed, err := openTree(ctx, rdb, tcTestKeys, SessionHeader{Supplier: tcTestSupplier, SessionID: tcTestSession}, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,9 @@ package miner
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/pokt-network/smt/kvstore"
 	"github.com/redis/go-redis/v9"
@@ -16,7 +18,8 @@ var _ kvstore.MapStore = (*nodeStore)(nil)
 //
 // The trie itself keeps every node it has resolved, so the store is read only for nodes the trie
 // has not resolved yet, which exist only in a tree resumed from a committed root. Those are
-// bulk-loaded once (load, HSCAN) into loaded. Set, called by smt's Commit, only appends the node
+// bulk-loaded once (load, HSCAN) into loaded, either up front (the consumer's trees) or after
+// the first lazyGets nodes were read one by one with HGET (a tree opened to be proven). Set, called by smt's Commit, only appends the node
 // to pending; queueChanges hands pending to the commit transaction as one HSET and commitDone
 // forgets it once Redis has it. The trie never reads a node back between its Set and commitDone
 // (it keeps the node it wrote), so pending is a plain list, not a map. The store never talks to
@@ -33,17 +36,32 @@ var _ kvstore.MapStore = (*nodeStore)(nil)
 //
 // A nodeStore is used by one goroutine at a time (its tree's owner).
 type nodeStore struct {
+	rdb     redis.UniversalClient
+	key     string            // the Redis hash of the nodes
 	loaded  map[string][]byte // committed nodes read from Redis, not yet orphaned
+	full    bool              // loaded holds every committed node (load ran)
+	gets    int               // nodes read one by one (HGET) so far
 	pending []any             // HSET arguments (digest, encoding, ...) written since the last commit
 }
 
-func newNodeStore() *nodeStore { return &nodeStore{} }
+func newNodeStore(rdb redis.UniversalClient, key string) *nodeStore {
+	return &nodeStore{rdb: rdb, key: key}
+}
 
-// hscanCount is the COUNT hint of each HSCAN call when a tree is resumed.
-const hscanCount = 2000
+const (
+	// hscanCount is the COUNT hint of each HSCAN call when a tree is resumed.
+	hscanCount = 2000
+	// lazyGets is how many nodes a lazily opened tree reads one by one before it loads them all:
+	// a closest proof visits about log2(count) + 1 nodes (18 for 100k relays), a consumer
+	// resuming a tree would visit thousands.
+	lazyGets = 64
+	// nodeReadTimeout bounds one lazy node read (the trie's store interface has no context).
+	nodeReadTimeout = 10 * time.Second
+)
 
-// load reads every committed node of the hash key into memory with HSCAN.
-func (s *nodeStore) load(ctx context.Context, rdb redis.UniversalClient, key string) error {
+// load reads every committed node of the hash into memory with HSCAN.
+func (s *nodeStore) load(ctx context.Context) error {
+	rdb, key := s.rdb, s.key
 	var cursor uint64
 	for {
 		kv, next, err := rdb.HScan(ctx, key, cursor, "", hscanCount).Result()
@@ -57,6 +75,7 @@ func (s *nodeStore) load(ctx context.Context, rdb redis.UniversalClient, key str
 			s.loaded[kv[i]] = []byte(kv[i+1])
 		}
 		if next == 0 {
+			s.full = true
 			return nil
 		}
 		cursor = next
@@ -70,7 +89,30 @@ func (s *nodeStore) Get(key []byte) ([]byte, error) {
 	if v, ok := s.loaded[string(key)]; ok {
 		return v, nil
 	}
-	return nil, fmt.Errorf("tree node %x: %w", key, errNodeMissing)
+	if s.full || s.rdb == nil {
+		return nil, fmt.Errorf("tree node %x: %w", key, errNodeMissing)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), nodeReadTimeout)
+	defer cancel()
+	if s.gets >= lazyGets {
+		if err := s.load(ctx); err != nil {
+			return nil, err
+		}
+		return s.Get(key)
+	}
+	s.gets++
+	v, err := s.rdb.HGet(ctx, s.key, string(key)).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil, fmt.Errorf("tree node %x: %w", key, errNodeMissing)
+	case err != nil:
+		return nil, fmt.Errorf("read tree node %x of %s: %w", key, s.key, err)
+	}
+	if s.loaded == nil {
+		s.loaded = make(map[string][]byte)
+	}
+	s.loaded[string(key)] = v
+	return v, nil
 }
 
 // Set records a node written by the trie's Commit. Both slices are kept without a copy: smt
@@ -95,7 +137,7 @@ func (s *nodeStore) Len() (int, error) { return len(s.loaded) + len(s.pending)/2
 
 // ClearAll forgets everything in memory; Redis is untouched.
 func (s *nodeStore) ClearAll() error {
-	s.loaded = nil
+	s.loaded, s.full, s.gets = nil, false, 0
 	s.pending = nil
 	return nil
 }
