@@ -113,6 +113,10 @@ func TestWebSocketRelays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Our relayer follows blocks a little behind the chain: dial once it must see the session.
+	if _, err := chain.WaitHeight(ctx, sess.StartHeight+3); err != nil {
+		t.Fatal(err)
+	}
 	appKey, gwKey := derive(t, chain.Accounts.Application.Mnemonic), derive(t, chain.Accounts.Gateway.Mnemonic)
 	supPub := derive(t, chain.Accounts.Supplier.Mnemonic).PubKey()
 
