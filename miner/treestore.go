@@ -41,8 +41,16 @@ type nodeStore struct {
 	loaded  map[string][]byte // committed nodes read from Redis, not yet orphaned
 	full    bool              // loaded holds every committed node (load ran)
 	gets    int               // nodes read one by one (HGET) so far
-	pending []any             // HSET arguments (digest, encoding, ...) written since the last commit
+	pending []nodeArg         // HSET arguments (digest, encoding, ...) written since the last commit
 }
+
+// nodeArg is one HSET argument. go-redis takes arguments as []any, and a []byte stored in an
+// interface costs an allocation per argument (two per node); a pointer into the pending slab
+// does not (go-redis writes an encoding.BinaryMarshaler as a bulk string).
+type nodeArg struct{ b []byte }
+
+// MarshalBinary returns the argument's bytes as they are.
+func (a *nodeArg) MarshalBinary() ([]byte, error) { return a.b, nil }
 
 func newNodeStore(rdb redis.UniversalClient, key string) *nodeStore {
 	return &nodeStore{rdb: rdb, key: key}
@@ -118,7 +126,7 @@ func (s *nodeStore) Get(key []byte) ([]byte, error) {
 // Set records a node written by the trie's Commit. Both slices are kept without a copy: smt
 // never mutates a digest or an encoding once computed (a dirty node gets new ones).
 func (s *nodeStore) Set(key, value []byte) error {
-	s.pending = append(s.pending, key, value)
+	s.pending = append(s.pending, nodeArg{key}, nodeArg{value})
 	return nil
 }
 
@@ -146,7 +154,11 @@ func (s *nodeStore) ClearAll() error {
 // commitDone, so a failed transaction can be retried with the same changes.
 func (s *nodeStore) queueChanges(ctx context.Context, p redis.Pipeliner, key string) {
 	if len(s.pending) > 0 {
-		p.HSet(ctx, key, s.pending...)
+		args := make([]any, len(s.pending))
+		for i := range s.pending {
+			args[i] = &s.pending[i]
+		}
+		p.HSet(ctx, key, args...)
 	}
 }
 
