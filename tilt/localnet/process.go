@@ -240,10 +240,17 @@ type ProcessSpec struct {
 // StartProcess starts spec as a recorded process of the stack and waits until every one of its
 // Addrs accepts connections (or ctx ends, or the process exits).
 func (l *Localnet) StartProcess(ctx context.Context, spec ProcessSpec) (*Proc, error) {
-	for _, p := range l.Procs {
-		if p.Name == spec.Name {
-			return nil, fmt.Errorf("localnet: a process named %q is already recorded", spec.Name)
+	// A name may be reused once its process has stopped (tests restart components); two live
+	// processes never share a name, because the PID file is keyed by it.
+	for i, p := range l.Procs {
+		if p.Name != spec.Name {
+			continue
 		}
+		if p.running() {
+			return nil, fmt.Errorf("localnet: a process named %q (pid %d) is already running", spec.Name, p.PID)
+		}
+		l.Procs = append(l.Procs[:i], l.Procs[i+1:]...)
+		break
 	}
 	p, err := l.startProc(spec.Name, spec.Binary, spec.Args, spec.Addrs)
 	if err != nil {

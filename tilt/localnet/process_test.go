@@ -96,3 +96,43 @@ func TestProcRecycledPIDIsLeftAlone(t *testing.T) {
 		t.Fatalf("stop: %v", err)
 	}
 }
+
+// TestStartProcessReusesStoppedName restarts a component under the same name, as tests that
+// stop and restart our relayer do; a second live process with that name is refused.
+func TestStartProcessReusesStoppedName(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &Localnet{Dir: t.TempDir(), http: newHTTPClient()}
+	start := func() (*Proc, error) {
+		ports, err := freePorts(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(ports[0])
+		t.Setenv(helperEnv, addr)
+		return l.StartProcess(ctx, ProcessSpec{Name: "relayer", Binary: self, Args: []string{"-test.run=^$"}, Addrs: []string{addr}})
+	}
+	first, err := start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := start(); err == nil {
+		t.Fatal("a second live process with the same name was started")
+	}
+	if err := first.stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := start(); err != nil {
+		t.Fatalf("restart under the same name: %v", err)
+	}
+	if len(l.Procs) != 1 {
+		t.Fatalf("%d processes recorded, want 1", len(l.Procs))
+	}
+	if err := l.Down(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
