@@ -50,7 +50,7 @@ func FuzzServeRelay(f *testing.F) {
 	fx := newFixture(f)
 	for _, s := range fuzzSeeds(fx) {
 		f.Add(s, "")
-		f.Add(s, "2")
+		f.Add(s, "1") // WebSocket (2) upgrades are fuzzed by FuzzWebSocketFrame
 	}
 	f.Fuzz(func(t *testing.T, b []byte, rpcType string) {
 		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(b))
