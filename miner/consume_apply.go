@@ -108,6 +108,7 @@ func (c *Consumer) applyEntry(ctx context.Context, e *redis.XMessage, tally *bat
 	case err != nil:
 		return fmt.Errorf("apply entry %s: %w", e.ID, err)
 	case added:
+		t.noteEntry(e.ID)
 		tally.applied++
 	default:
 		tally.duplicate++

@@ -64,6 +64,13 @@ func (g *Gate) drain(supplier string) []SessionHeader {
 	return hs
 }
 
+// peek returns the sessions of supplier first seen since the last drain, leaving them to drain.
+func (g *Gate) peek(supplier string) []SessionHeader {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]SessionHeader(nil), g.fresh[supplier]...)
+}
+
 // forget drops a finished session. Call it only once no relayer can still send relays for it
 // (well after its grace period), or a stray relay would register the session again.
 func (g *Gate) forget(supplier, session string) {

@@ -30,6 +30,7 @@ type ConsumeMetrics struct {
 	batchDur  prometheus.Histogram
 	lag       *prometheus.GaugeVec
 	trees     *prometheus.GaugeVec
+	trimmed   *prometheus.CounterVec
 }
 
 // NewConsumeMetrics registers the consumption collectors with reg.
@@ -65,8 +66,12 @@ func NewConsumeMetrics(reg prometheus.Registerer) *ConsumeMetrics {
 			Namespace: "relayminer", Subsystem: "miner", Name: "trees_open",
 			Help: "Session trees held in memory for the supplier.",
 		}, []string{"supplier"}),
+		trimmed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "relayminer", Subsystem: "miner", Name: "stream_trimmed_total",
+			Help: "Entries removed from the supplier's relay stream by XTRIM MINID once their sessions were final.",
+		}, []string{"supplier"}),
 	}
-	reg.MustRegister(m.applied, m.duplicate, m.rejected, m.batchSize, m.batchDur, m.lag, m.trees)
+	reg.MustRegister(m.applied, m.duplicate, m.rejected, m.batchSize, m.batchDur, m.lag, m.trees, m.trimmed)
 	return m
 }
 
@@ -108,4 +113,5 @@ func (sm *supplierMetrics) drop() {
 	sm.parent.rejected.DeletePartialMatch(l)
 	sm.parent.lag.DeletePartialMatch(l)
 	sm.parent.trees.DeletePartialMatch(l)
+	sm.parent.trimmed.DeletePartialMatch(l)
 }

@@ -38,6 +38,10 @@ const (
 	metaService = "service" // session header: service id
 	metaStart   = "start"   // session header: start height
 	metaEnd     = "end"     // session header: end height
+	// metaFirst is the smallest relay stream id whose relay was inserted into the tree and
+	// committed; it bounds the stream trim (see streamTrimmer). Absent in trees committed
+	// before it existed.
+	metaFirst = "first"
 )
 
 // SessionHeader names the session a relay belongs to, as carried by the relay message.
@@ -76,6 +80,9 @@ type Tree struct {
 	// Insert detects a duplicate without walking the trie. nil means unknown (a resumed tree
 	// whose leaves could not be enumerated): Insert then asks the trie.
 	paths map[[sha256.Size]byte]struct{}
+	// first is the smallest stream id of a relay inserted into the tree (committed or in the
+	// batch), "" if none is known; committed as metaFirst with the batch that set it.
+	first string
 }
 
 func newTrieSpecOpts() []smt.TrieSpecOption { return []smt.TrieSpecOption{smt.WithValueHasher(nil)} }
@@ -139,6 +146,7 @@ func (t *Tree) parseMeta(meta map[string]string) error {
 	}
 	t.header.Application = meta[metaApp]
 	t.header.ServiceID = meta[metaService]
+	t.first = meta[metaFirst]
 	return nil
 }
 
@@ -197,7 +205,7 @@ func (t *Tree) prepare() error {
 func (t *Tree) queue(ctx context.Context, p redis.Pipeliner) {
 	t.store.queueChanges(ctx, p, t.nodes)
 	root := t.trie.Root()
-	p.HSet(ctx, t.meta,
+	fields := []any{
 		metaRoot, []byte(root),
 		metaCount, strconv.FormatUint(root.MustCount(), 10),
 		metaSum, strconv.FormatUint(root.MustSum(), 10),
@@ -206,8 +214,32 @@ func (t *Tree) queue(ctx context.Context, p redis.Pipeliner) {
 		metaService, t.header.ServiceID,
 		metaStart, strconv.FormatInt(t.header.StartHeight, 10),
 		metaEnd, strconv.FormatInt(t.header.EndHeight, 10),
-	)
+	}
+	if t.first != "" {
+		fields = append(fields, metaFirst, t.first)
+	}
+	p.HSet(ctx, t.meta, fields...)
 }
+
+// noteEntry records that the relay of stream entry id was inserted: the tree's first stream id
+// becomes the smaller of the two. Ids that do not parse are ignored (Redis only hands out
+// valid ones).
+func (t *Tree) noteEntry(id string) {
+	if t.first == "" {
+		if _, ok := parseStreamID(id); ok {
+			t.first = id
+		}
+		return
+	}
+	a, okA := parseStreamID(id)
+	b, okB := parseStreamID(t.first)
+	if okA && (!okB || a.less(b)) {
+		t.first = id
+	}
+}
+
+// FirstEntry returns the smallest stream id of a relay inserted into the tree, "" if unknown.
+func (t *Tree) FirstEntry() string { return t.first }
 
 // commitDone records that Redis holds the prepared changes.
 func (t *Tree) commitDone() {

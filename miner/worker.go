@@ -124,13 +124,15 @@ func (d *workerDeps) mineOnce(ctx context.Context, supplier string, fence leader
 	defer sub.Close()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return c.Run(gctx) })
-	g.Go(func() error { return follow(gctx, r, sub, log) })
+	trim := newStreamTrimmer(d.rdb, d.keys, supplier, fence, r.trimSessions, d.cm.trimmed.WithLabelValues(supplier), log)
+	g.Go(func() error { return follow(gctx, r, trim, sub, log) })
 	return g.Wait()
 }
 
-// follow steps the lifecycle on every block it sees. Step errors are retried with the next
-// block; a lost lease ends it.
-func follow(ctx context.Context, r *Runner, sub BlockStream, log zerolog.Logger) error {
+// follow steps the lifecycle on every block it sees, then trims the supplier's stream below the
+// entries still needed (at most once per height). Step and trim errors are retried with the
+// next block; a lost lease ends it.
+func follow(ctx context.Context, r *Runner, trim *streamTrimmer, sub BlockStream, log zerolog.Logger) error {
 	for {
 		b, err := sub.Next(ctx)
 		if err != nil {
@@ -147,6 +149,15 @@ func follow(ctx context.Context, r *Runner, sub BlockStream, log zerolog.Logger)
 				return nil
 			}
 			log.Warn().Err(err).Int64("height", b.Height).Msg("lifecycle step failed; retried with the next block")
+		}
+		if _, err := trim.onBlock(ctx, b.Height); err != nil {
+			if errors.Is(err, leader.ErrLeaseLost) {
+				return err
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			log.Warn().Err(err).Int64("height", b.Height).Msg("stream trim failed; retried with the next block")
 		}
 	}
 }
