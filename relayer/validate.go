@@ -79,7 +79,9 @@ func (v *validator) validateSlow(ctx context.Context, req *servicetypes.RelayReq
 	if err != nil {
 		return nil, chainError(reasonInvalidSession, "shared params", err)
 	}
-	queryHeight := cur
+	// A session that starts at the block after ours (the client saw it first) is looked up at
+	// its own start height: asking at our height would return the previous session.
+	queryHeight := max(cur, start)
 	if end < cur {
 		if sharedtypes.IsGracePeriodElapsed(params, end, cur) {
 			return nil, reject(reasonSessionExpired, "session ended at %d, grace period ended at %d, current height %d",
