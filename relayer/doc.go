@@ -10,8 +10,9 @@
 //     (the largest service limit) and then past the limit of the service the decoded request
 //     names; the RelayRequest is decoded and ValidateBasic'ed; the service must be configured,
 //     the Rpc-Type header must name a backend (3 JSON-RPC, 4 REST, 5 CometBFT; without the
-//     header the service's jsonrpc backend, or its only backend; 1 gRPC and 2 WebSocket are
-//     refused over HTTP for now), and a key for the supplier must be held.
+//     header the service's jsonrpc backend, or its only backend; 1 gRPC goes to the grpc
+//     backend over HTTP/2 (grpc.go); 2 WebSocket is upgraded and bridged (websocket.go)), and a
+//     key for the supplier must be held.
 //  2. validate (validate.go, eager services only): PROTOCOL §4.2 — the session is not past its
 //     grace period (shared params at the session end height), the ring signature verifies
 //     against the application's ring at the session end height (relayer/ring; membership by
@@ -48,6 +49,17 @@
 // compute units and difficulty; a later relay of it costs a header comparison and one ring
 // verification. Rings are kept per (application, session end). Both are pruned once the
 // session's claim window opens. Chain reads go through the Chain interface (package cache).
+//
+// # Other transports
+//
+// WebSocket (websocket*.go): the upgrade is authenticated before it happens (a served service
+// with a websocket backend, a session at the current height that includes a supplier we hold,
+// before its claim window); every gateway frame must be a valid RelayRequest before its payload
+// reaches the backend; each backend message becomes one signed RelayResponse and one mined
+// relay; one writer per connection; the bridge closes when the session's claim window opens.
+// Streaming (stream*.go): a relay that asks for text/event-stream or NDJSON is answered in signed
+// frames (a RelayResponse followed by "||POKT_STREAM||") cut at event boundaries and bounded by
+// time, bytes and count; the whole exchange is mined once.
 //
 // # Lifecycle
 //
