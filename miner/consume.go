@@ -23,7 +23,24 @@ const (
 	DefaultReclaimMinIdle = 30 * time.Second
 	DefaultLagEvery       = 5 * time.Second
 	DefaultRetryBackoff   = 250 * time.Millisecond
+	// DefaultTreeTTL is the tree key expiry of a consumer configured without TreeTTL (tests,
+	// tools): a day, far beyond the windows of any session on the supported networks.
+	DefaultTreeTTL = 24 * time.Hour
+	// treeWindowSessions is how many session lengths TreeTTLBound allows, past the session
+	// end, for the grace period and the claim and proof windows: every network we know
+	// closes the proof window well within one session length of the end.
+	treeWindowSessions = 4
 )
+
+// TreeTTLBound is the conservative tree key expiry for a session whose windows are not known:
+// (1 + treeWindowSessions + ttlSessions) session lengths of blockTime. A relay is committed at
+// or after its session's start, so this reaches at least treeWindowSessions session lengths
+// past the session end, plus ttlSessions session lengths (the state TTL, config
+// sessions.state_ttl_sessions), as StateStore's TTL does past the proof window close.
+func TreeTTLBound(h SessionHeader, blockTime time.Duration, ttlSessions int64) time.Duration {
+	n := max(h.EndHeight-h.StartHeight+1, 1)
+	return time.Duration(n*(1+treeWindowSessions+max(ttlSessions, 1))) * blockTime
+}
 
 // ConsumerConfig configures the consumption of one supplier's relay stream.
 type ConsumerConfig struct {
@@ -52,6 +69,13 @@ type ConsumerConfig struct {
 	// RetryBackoff is the wait after a failed read or batch before the next try. Default
 	// DefaultRetryBackoff (250ms).
 	RetryBackoff time.Duration
+	// TreeTTL returns the expiry every commit gives a session's tree keys (TreeNodes, TreeMeta),
+	// so that a tree orphaned by a crash or a bug cannot live forever: set when the keys have
+	// none, otherwise only extended. It must outlive the session's proof window close plus the
+	// state TTL; the consumer knows neither the windows nor the current height, so the miner
+	// sets it to the conservative TreeTTLBound, and the lifecycle sets the exact expiry when it
+	// persists the session state (StateStore.Save). Default: DefaultTreeTTL for every session.
+	TreeTTL func(SessionHeader) time.Duration
 	// Gate refuses relays of sessions sealed for claiming. Default AcceptAll.
 	Gate SessionGate
 	// Hooks observe each batch; for tests. Default none.
@@ -73,6 +97,9 @@ func (cfg *ConsumerConfig) defaults() error {
 	setDefault(&cfg.ReclaimMinIdle, DefaultReclaimMinIdle)
 	setDefault(&cfg.LagEvery, DefaultLagEvery)
 	setDefault(&cfg.RetryBackoff, DefaultRetryBackoff)
+	if cfg.TreeTTL == nil {
+		cfg.TreeTTL = func(SessionHeader) time.Duration { return DefaultTreeTTL }
+	}
 	if cfg.Gate == nil {
 		cfg.Gate = AcceptAll{}
 	}

@@ -125,6 +125,7 @@ func (c *Consumer) tree(ctx context.Context, h SessionHeader) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.ttl = c.cfg.TreeTTL(h)
 	c.trees[h.SessionID] = t
 	c.m.trees.Set(float64(len(c.trees)))
 	return t, nil

@@ -102,6 +102,10 @@ func New(cfg Config, d Deps) (*Miner, error) {
 	}
 	ccfg := cfg.Consumer
 	ccfg.Consumer = cfg.ReplicaID
+	if ccfg.TreeTTL == nil {
+		bt, n := cfg.BlockTime, cfg.StateTTLSessions
+		ccfg.TreeTTL = func(h SessionHeader) time.Duration { return TreeTTLBound(h, bt, n) }
+	}
 	wd := &workerDeps{
 		rdb: d.Redis, keys: d.Keys, consumer: ccfg,
 		runner: RunnerConfig{ClaimDelayBlocks: cfg.ClaimDelayBlocks, ProofDelayBlocks: cfg.ProofDelayBlocks},

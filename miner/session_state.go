@@ -141,7 +141,10 @@ type StateStoreConfig struct {
 // (transport.Keys.Submissions). All keys of a supplier share its {operator} hash tag, and every
 // write is one MULTI/EXEC fenced by the supplier's lease, so a replica that lost the lease
 // writes nothing. Every key carries a TTL reaching TTLSessions session lengths past the
-// session's settlement height (needs Redis ≥ 7.0 for EXPIRE NX/GT).
+// session's settlement height (needs Redis ≥ 7.0 for EXPIRE NX/GT). Save gives the same TTL to
+// the session's tree keys (TreeNodes, TreeMeta) while its tree is not deleted: exactly once the
+// windows are known (replacing the consumer's conservative TreeTTLBound), before that only
+// extending it.
 type StateStore struct {
 	rdb  redis.UniversalClient
 	keys transport.Keys
@@ -190,6 +193,8 @@ func (st *StateStore) Save(ctx context.Context, f leader.Fence, height int64, re
 		ttl    time.Duration
 		end    int64
 		id     string
+		tree   bool // the session's tree keys still exist: give them the same expiry
+		exact  bool // the windows are known: the expiry is set as is, tightened or extended
 	}
 	writes := make([]write, 0, len(recs))
 	for _, r := range recs {
@@ -202,13 +207,25 @@ func (st *StateStore) Save(ctx context.Context, f leader.Fence, height int64, re
 		}
 		ttl := st.ttl(r, height)
 		longest = max(longest, ttl)
-		writes = append(writes, write{st.keys.Session(op, r.Session.ID), fs, ttl, r.Header.SessionEndBlockHeight, r.Session.ID})
+		writes = append(writes, write{st.keys.Session(op, r.Session.ID), fs, ttl, r.Header.SessionEndBlockHeight, r.Session.ID,
+			!r.Session.TreeDeleted, r.Windows.Valid()})
 	}
 	err := f.Tx(ctx, st.rdb, func(p redis.Pipeliner) error {
 		for _, w := range writes {
 			p.HSet(ctx, w.key, w.fields...)
 			p.Expire(ctx, w.key, w.ttl)
 			p.ZAdd(ctx, idx, redis.Z{Score: float64(w.end), Member: w.id})
+			if !w.tree {
+				continue
+			}
+			for _, k := range [...]string{st.keys.TreeNodes(op, w.id), st.keys.TreeMeta(op, w.id)} {
+				if w.exact {
+					p.Expire(ctx, k, w.ttl)
+				} else {
+					p.ExpireNX(ctx, k, w.ttl)
+					p.ExpireGT(ctx, k, w.ttl)
+				}
+			}
 		}
 		p.ExpireNX(ctx, idx, longest)
 		p.ExpireGT(ctx, idx, longest)

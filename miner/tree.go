@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/pokt-network/smt"
 	"github.com/redis/go-redis/v9"
@@ -83,6 +84,10 @@ type Tree struct {
 	// first is the smallest stream id of a relay inserted into the tree (committed or in the
 	// batch), "" if none is known; committed as metaFirst with the batch that set it.
 	first string
+	// ttl is the expiry each commit gives the tree's keys (EXPIRE NX, then GT: set when there
+	// is none, otherwise only extended); 0 means DefaultTreeTTL. The consumer sets it from
+	// ConsumerConfig.TreeTTL.
+	ttl time.Duration
 }
 
 func newTrieSpecOpts() []smt.TrieSpecOption { return []smt.TrieSpecOption{smt.WithValueHasher(nil)} }
@@ -219,6 +224,14 @@ func (t *Tree) queue(ctx context.Context, p redis.Pipeliner) {
 		fields = append(fields, metaFirst, t.first)
 	}
 	p.HSet(ctx, t.meta, fields...)
+	ttl := t.ttl
+	if ttl <= 0 {
+		ttl = DefaultTreeTTL
+	}
+	for _, k := range [...]string{t.nodes, t.meta} {
+		p.ExpireNX(ctx, k, ttl)
+		p.ExpireGT(ctx, k, ttl)
+	}
 }
 
 // noteEntry records that the relay of stream entry id was inserted: the tree's first stream id
