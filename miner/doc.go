@@ -15,9 +15,11 @@
 //
 // The owning replica keeps the tree in memory: the trie holds every node it has built or
 // resolved, and its store (nodeStore) only buffers the nodes written and orphaned since the last
-// commit. A batch therefore costs no Redis round trip until it is committed. A replica that
-// takes over a supplier opens each tree from its committed root (ImportSparseMerkleSumTrie) and
-// loads the committed nodes with HSCAN in one pass.
+// commit. A batch therefore costs no Redis round trip until it is committed. The consumer of a
+// replica that takes over a supplier opens each tree it mines from its committed root
+// (ImportSparseMerkleSumTrie) and loads the committed nodes with HSCAN in one pass. OpenTree,
+// used to claim and prove a sealed tree, is lazy: it reads only the meta, then the nodes a proof
+// visits one HGET each, and loads the whole hash only after lazyGets of them.
 //
 // Memory per tree is about count × (relay bytes + 250 B): every leaf holds its relay (the value
 // hasher is nil), plus one inner node per leaf. A tree resumed from Redis also keeps the raw
@@ -51,15 +53,51 @@
 // drops the trees it touched (the next use reloads their committed state) and replays its
 // pending entries.
 //
-// The relay hash is the leaf key and Insert looks it up first: an entry applied twice (replayed
-// after a crash between commit and the end of a read, or reclaimed while its reader lived) is
-// acknowledged and changes nothing.
+// The relay hash is the leaf key and Insert checks it first against the tree's in-memory set of
+// relay paths (built from the loaded leaves when a tree is resumed; the trie is asked only when
+// that set could not be built): an entry applied twice (replayed after a crash between commit
+// and the end of a read, or reclaimed while its reader lived) is acknowledged and changes
+// nothing.
 //
 // Entries that can never be inserted are acknowledged in their batch and counted: malformed
 // (does not decode), wrong_supplier (names another supplier than its stream's), late (the
 // SessionGate refused the session: its tree is sealed for claiming) and cupr_mismatch (a
 // weight different from its tree's, which would break sum = count × CUPR). They never block
 // the stream.
+//
+// # Cleanup and bounds
+//
+// Live relay streams never expire; they are trimmed. Every other key of a session has a TTL,
+// and the trees and stream entries of final sessions are deleted:
+//
+//   - Tree keys. Every commit gives TreeNodes and TreeMeta an expiry with EXPIRE NX then GT (set
+//     when there is none, otherwise only extended): ConsumerConfig.TreeTTL, which the miner sets
+//     to TreeTTLBound, (1 + 4 + sessions.state_ttl_sessions) session lengths of block time. The
+//     consumer knows neither the windows nor the height, but a relay is committed at or after its
+//     session start, so that reaches four session lengths past the session end for the grace
+//     period and the claim and proof windows, plus the state TTL. Once the windows are known,
+//     StateStore.Save sets the session record's exact TTL (proof window close + state TTL) on the
+//     tree keys too, in its fenced transaction, while the tree is not deleted. The lifecycle
+//     still deletes the tree explicitly (fenced) as soon as the session no longer needs it; the
+//     TTL only bounds a tree orphaned by a crash or a bug.
+//   - Session state. Session records, the session index and the submissions list carry the
+//     state TTL (StateStore).
+//   - Relay streams. Each tree commits, in the transaction that acknowledges its entries, the
+//     smallest stream id it applied (TreeMeta field "first"); a tree loaded by a new owner keeps
+//     it. After every block the supplier's worker (the lease holder; the XTRIM runs in a
+//     transaction fenced by the lease) trims the stream with exact XTRIM MINID to the smallest
+//     of: the group's last-delivered-id + 1 (unread entries), the smallest pending id of the
+//     group (XPENDING: entries a live or dead consumer has not acknowledged), and the first id
+//     of every session the lifecycle tracks or the gate saw that is not final with its tree
+//     deleted. The group is read before the sessions, so an entry acknowledged meanwhile is
+//     already in its tree's first id. If such a session's tree is gone and its first id was not
+//     learnt before (a takeover while it waits, proved, for settlement), that round trims
+//     nothing. Entries acknowledged without a tree (rejected) are not kept.
+//
+// Memory is bounded per supplier: the consumer holds only the trees of sessions still taking
+// relays (Seal hands a tree over, the lifecycle drops it once claimed and proved), the
+// lifecycle forgets final sessions one session length after their proof window, and the stream
+// holds only the entries of sessions not yet final plus unread and pending ones.
 //
 // # What callers must do
 //
@@ -73,6 +111,7 @@
 // relayminer_miner_relays_applied_total{supplier}, relayminer_miner_relays_duplicate_total{supplier},
 // relayminer_miner_relays_rejected_total{supplier,reason}, relayminer_miner_batch_size,
 // relayminer_miner_batch_duration_seconds, relayminer_miner_stream_lag{supplier} (undelivered
-// plus pending entries, measured every LagEvery) and relayminer_miner_trees_open{supplier}.
+// plus pending entries, measured every LagEvery), relayminer_miner_trees_open{supplier} and
+// relayminer_miner_stream_trimmed_total{supplier} (entries removed by XTRIM MINID).
 // Counters move only when a batch commits, so a replayed batch is counted once.
 package miner
