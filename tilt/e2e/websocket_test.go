@@ -93,30 +93,30 @@ shutdown_timeout: 10s
 	return r
 }
 
-// TestWebSocketRelays opens a WebSocket relay connection to our relayer as app1 (through its
-// gateway's ring), sends N ring-signed RelayRequest frames to the backend's echo, verifies every
-// answer with supplier1's public key and finds the N relays in supplier1's stream with the
-// session the frames named. A frame that is not a RelayRequest ends the connection.
-func TestWebSocketRelays(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
+// TestWebSocketRelaysSettle: app1 → our relayer's WebSocket → backend-server's /ws echo →
+// Redis → our miner → chain. In one fresh session, app1 (through its gateway's ring) sends N
+// ring-signed RelayRequest frames over one connection; every answer is verified with
+// supplier1's public key and echoes the frame's payload; the N relays are in supplier1's stream
+// with the session the frames named. A frame that is not a RelayRequest is refused with an
+// error reply and close 1008, and nothing more is published. The session is then claimed,
+// proven (VALIDATED) and settled with num_relays equal to the N relays sent.
+func TestWebSocketRelaysSettle(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
+	start := time.Now()
 	r := startWSRelayer(t, ctx)
+	m := startMiner(t, ctx, r, "miner-ws")
+	waitFor(t, ctx, 60*time.Second, "miner-ws owns supplier1", m.owns)
+	t.Logf("relayer and miner ready, supplier owned after %s", time.Since(start).Round(time.Millisecond))
+
 	app, svc := chain.Accounts.Application.Address, chain.ServiceID
-	cur, err := chain.CurrentSession(ctx, app, svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chain.WaitHeight(ctx, cur.EndHeight+1); err != nil { // a fresh session: no rollover mid-test
-		t.Fatal(err)
-	}
-	sess, err := chain.CurrentSession(ctx, app, svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Our relayer follows blocks a little behind the chain: dial once it must see the session.
-	if _, err := chain.WaitHeight(ctx, sess.StartHeight+3); err != nil {
-		t.Fatal(err)
-	}
+	// A fresh session: no rollover mid-test, and no relay of another test's session in ours.
+	sess := freshSession(t, ctx)
+	// Our relayer follows blocks a little behind the chain: dial once it has reached the session.
+	relayerAt := &ourMiner{opsURL: r.opsURL} // only its /metrics reader
+	waitFor(t, ctx, 30*time.Second, "relayer reaches the session start", func() bool {
+		return relayerAt.metric("relayminer_block_height") >= float64(sess.StartHeight)
+	})
 	appKey, gwKey := derive(t, chain.Accounts.Application.Mnemonic), derive(t, chain.Accounts.Gateway.Mnemonic)
 	supPub := derive(t, chain.Accounts.Supplier.Mnemonic).PubKey()
 
@@ -198,4 +198,15 @@ func TestWebSocketRelays(t *testing.T) {
 	if n := len(r.entries(t, ctx)); n != wsRelays {
 		t.Fatalf("stream holds %d relays after a refused frame, want %d", n, wsRelays)
 	}
+
+	// On chain: the session's claim, its VALIDATED proof and its settlement count every relay.
+	per := relaysBySessionEnd(got)
+	if len(per) != 1 || per[sess.EndHeight] != wsRelays {
+		t.Fatalf("relays published per session end %v, want %d for session end %d only", per, wsRelays, sess.EndHeight)
+	}
+	settled, _ := assertSettled(t, ctx, per)
+	if settled != wsRelays {
+		t.Fatalf("chain settled %d relays, %d WebSocket relays were sent", settled, wsRelays)
+	}
+	t.Logf("all %d WebSocket relays settled, test took %s", settled, time.Since(start).Round(time.Millisecond))
 }
