@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -24,10 +26,11 @@ type relayFlags struct {
 	node, grpcAddr, app, service, supplier, endpoint string
 	appKey, gwKey, krDir, krBackend, keyName         string
 	payload, path, method, output                    string
+	messageHex, messageB64, accept                   string
 	headers                                          []string
 	grpcInsecure, progress                           bool
 	count                                            int64
-	concurrency                                      int
+	concurrency, connections, expect                 int
 	rps                                              float64
 	duration, timeout, poll                          time.Duration
 }
@@ -40,6 +43,9 @@ func newRelayCmd() *cobra.Command {
 		Long: "Build, ring-sign (as the application or a delegated gateway), send and verify relays.\n" +
 			"--count 1 (default) prints one relay in full; a larger --count or a --duration runs a load\n" +
 			"test (closed loop at --concurrency, or open loop at --rps) and prints a report.\n" +
+			"Transports: jsonrpc, rest, cometbft (one HTTP answer); websocket (one signed frame on a\n" +
+			"connection, --expect signed responses); grpc (one unary call, --method /pkg.Service/Method);\n" +
+			"stream (an SSE or NDJSON answer read frame by frame, every frame verified).\n" +
 			"Exit status 1 when any relay failed.",
 	}
 	p := c.PersistentFlags()
@@ -55,9 +61,14 @@ func newRelayCmd() *cobra.Command {
 	p.StringVar(&f.krDir, "keyring-dir", "", "keyring root (pocketd --home) holding --key-name")
 	p.StringVar(&f.krBackend, "keyring-backend", "test", "keyring backend: test, file or os")
 	p.StringVar(&f.keyName, "key-name", "", "name of the application's or gateway's key in the keyring")
-	p.StringVar(&f.payload, "payload", "", "request body (a JSON-RPC request for jsonrpc and cometbft)")
-	p.StringVar(&f.path, "path", "/", "request path and query (rest, cometbft)")
-	p.StringVar(&f.method, "method", "", "HTTP method; default POST with a payload, else GET")
+	p.StringVar(&f.payload, "payload", "", "request body (a JSON-RPC request for jsonrpc and cometbft; the message of each frame for websocket)")
+	p.StringVar(&f.path, "path", "/", "request path and query (rest, cometbft, stream)")
+	p.StringVar(&f.method, "method", "", "HTTP method, default POST with a payload, else GET; for grpc the call's /pkg.Service/Method (required)")
+	p.StringVar(&f.messageHex, "message-hex", "", "grpc: the request message, protobuf bytes in hex (default: an empty message)")
+	p.StringVar(&f.messageB64, "message-b64", "", "grpc: the request message, protobuf bytes in base64")
+	p.StringVar(&f.accept, "accept", "text/event-stream", "stream: the Accept header asked for (text/event-stream or application/x-ndjson)")
+	p.IntVar(&f.expect, "expect", 1, "websocket: signed responses each frame is answered with (subscriptions: more than 1)")
+	p.IntVar(&f.connections, "connections", 0, "websocket: connections the frames are spread over (default: --concurrency)")
 	p.StringArrayVar(&f.headers, "header", nil, "backend request header \"Name: value\" (repeatable)")
 	p.Int64Var(&f.count, "count", 1, "relays to send; 1 prints the relay in full")
 	p.DurationVar(&f.duration, "duration", 0, "send for this long (load mode)")
@@ -67,8 +78,17 @@ func newRelayCmd() *cobra.Command {
 	p.DurationVar(&f.poll, "height-poll", time.Second, "how often the chain height is checked for a session rollover")
 	p.StringVar(&f.output, "output", "text", "report format: text or json")
 	p.BoolVar(&f.progress, "progress", false, "print progress to stderr even when it is not a terminal")
-	for _, t := range []client.Transport{client.TransportJSONRPC, client.TransportREST, client.TransportCometBFT} {
-		c.AddCommand(&cobra.Command{Use: string(t), Short: "Send " + string(t) + " relays", Args: cobra.NoArgs,
+	short := map[client.Transport]string{
+		client.TransportWebSocket: "Send relays as signed frames on WebSocket connections (Rpc-Type 2)",
+		client.TransportGRPC:      "Send unary gRPC calls as relays (Rpc-Type 1)",
+		client.TransportStream:    "Send relays answered as a stream (SSE or NDJSON), verifying every frame",
+	}
+	for _, t := range client.Transports() {
+		s := short[t]
+		if s == "" {
+			s = "Send " + string(t) + " relays"
+		}
+		c.AddCommand(&cobra.Command{Use: string(t), Short: s, Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error { return runRelay(cmd, t, f) }})
 	}
 	return c
@@ -119,6 +139,9 @@ func runRelay(cmd *cobra.Command, t client.Transport, f *relayFlags) error {
 	rep, err := load.Run(ctx, lc, func(ctx context.Context) load.Outcome {
 		res, err := c.Do(ctx)
 		o := load.Outcome{Verified: res != nil && res.SignatureVerified}
+		if res != nil {
+			o.FirstFrame, o.Frames = res.FirstFrame, res.Frames
+		}
 		if err != nil {
 			cat, code := client.Classify(err)
 			o.Category, o.Code = string(cat), code
@@ -129,7 +152,16 @@ func runRelay(cmd *cobra.Command, t client.Transport, f *relayFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
-	rep.Target = relayTarget{Transport: string(t), App: f.app, Service: f.service, Sessions: c.Sessions()}
+	tg := relayTarget{Transport: string(t), App: f.app, Service: f.service, Sessions: c.Sessions()}
+	switch t {
+	case client.TransportGRPC:
+		tg.GRPCMethod = f.method
+	case client.TransportWebSocket:
+		tg.Connections, tg.Dials, tg.Expect = cfg.Connections, c.Dials(), cfg.Expect
+	case client.TransportStream:
+		tg.Accept = cfg.Payload.Header.Get("Accept")
+	}
+	rep.Target = tg
 	if f.output == "json" {
 		err = rep.WriteJSON(cmd.OutOrStdout())
 	} else if err = rep.WriteText(cmd.OutOrStdout()); err == nil {
@@ -149,6 +181,15 @@ type relayTarget struct {
 	App       string               `json:"application"`
 	Service   string               `json:"service"`
 	Sessions  []client.SessionInfo `json:"sessions"`
+	// grpc: the method called.
+	GRPCMethod string `json:"grpc_method,omitempty"`
+	// websocket: the connections asked for, those opened (reconnections included) and the
+	// responses expected per frame.
+	Connections int   `json:"connections,omitempty"`
+	Dials       int64 `json:"dials,omitempty"`
+	Expect      int   `json:"expect,omitempty"`
+	// stream: the Accept header sent.
+	Accept string `json:"accept,omitempty"`
 }
 
 func categories() []string {
@@ -175,12 +216,56 @@ func (f *relayFlags) config(t client.Transport) (*client.Key, client.Config, err
 	errs = append(errs, err)
 	key, err := f.key()
 	errs = append(errs, err)
+	p := client.Payload{Transport: t, Method: f.method, Path: f.path, Body: []byte(f.payload), Header: hdr}
+	switch t {
+	case client.TransportGRPC:
+		msg, err := f.grpcMessage()
+		errs = append(errs, err)
+		if f.method == "" {
+			errs = append(errs, errors.New("grpc: --method /package.Service/Method is required"))
+		}
+		p.Method, p.Path, p.Body = "POST", f.method, client.GRPCFrame(msg)
+	case client.TransportStream:
+		if hdr != nil && hdr.Get("Accept") == "" && f.accept != "" {
+			hdr.Set("Accept", f.accept)
+		}
+	}
+	if f.expect < 1 || f.connections < 0 {
+		errs = append(errs, errors.New("--expect must be at least 1 and --connections not negative"))
+	}
+	if _, _, err := p.Marshal(); err != nil && len(errs) == 0 {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, client.Config{}, err
 	}
+	conns := f.connections
+	if conns == 0 {
+		conns = f.concurrency
+	}
 	return key, client.Config{App: f.app, Service: f.service, Supplier: f.supplier, Endpoint: f.endpoint,
-		Timeout: f.timeout, MaxConns: f.concurrency, Payload: client.Payload{Transport: t, Method: f.method,
-			Path: f.path, Body: []byte(f.payload), Header: hdr}}, nil
+		Timeout: f.timeout, MaxConns: f.concurrency, Connections: conns, Expect: f.expect, Payload: p}, nil
+}
+
+// grpcMessage is the request message of --message-hex or --message-b64 (empty when neither).
+func (f *relayFlags) grpcMessage() ([]byte, error) {
+	switch {
+	case f.messageHex != "" && f.messageB64 != "":
+		return nil, errors.New("give at most one of --message-hex, --message-b64")
+	case f.messageHex != "":
+		b, err := hex.DecodeString(strings.TrimPrefix(f.messageHex, "0x"))
+		if err != nil {
+			return nil, fmt.Errorf("--message-hex: %w", err)
+		}
+		return b, nil
+	case f.messageB64 != "":
+		b, err := base64.StdEncoding.DecodeString(f.messageB64)
+		if err != nil {
+			return nil, fmt.Errorf("--message-b64: %w", err)
+		}
+		return b, nil
+	}
+	return nil, nil
 }
 
 func (f *relayFlags) key() (*client.Key, error) {

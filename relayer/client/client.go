@@ -62,6 +62,12 @@ type Config struct {
 	// MaxConns bounds the connections kept to each relay miner (set it to the concurrency).
 	// Default 16.
 	MaxConns int
+	// Connections is the number of WebSocket connections kept to each relay miner; relays go
+	// to them in turn. Default 1. WebSocket only.
+	Connections int
+	// Expect is the number of responses each WebSocket frame is answered with (more than 1 for
+	// subscriptions). Default 1. WebSocket only.
+	Expect int
 }
 
 // Client builds, ring-signs, sends and verifies relays. Do is safe for concurrent use.
@@ -70,6 +76,7 @@ type Client struct {
 	rpcType  sharedtypes.RPCType
 	payload  []byte
 	http     *http.Client
+	ws       *wsPool // websocket only
 	verifier *ring.Verifier
 
 	state atomic.Pointer[sessionState]
@@ -111,6 +118,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = 16
 	}
+	if cfg.Connections <= 0 {
+		cfg.Connections = 1
+	}
+	if cfg.Expect <= 0 {
+		cfg.Expect = 1
+	}
 	tr := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:        cfg.MaxConns * 4,
@@ -119,16 +132,36 @@ func New(cfg Config) (*Client, error) {
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   false,
 	}
-	return &Client{
+	c := &Client{
 		cfg: cfg, rpcType: rt, payload: payload,
 		http:     &http.Client{Transport: tr, Timeout: cfg.Timeout},
 		verifier: ring.New(ring.Config{}),
 		pubKeys:  map[string]cryptotypes.PubKey{},
-	}, nil
+	}
+	if cfg.Payload.Transport == TransportWebSocket {
+		c.ws = newWSPool(c)
+	}
+	return c, nil
 }
 
-// Close releases idle connections.
-func (c *Client) Close() { c.http.CloseIdleConnections() }
+// Close releases idle connections and closes WebSocket connections.
+func (c *Client) Close() {
+	c.http.CloseIdleConnections()
+	if c.ws != nil {
+		c.ws.close()
+	}
+}
+
+// Transport is the transport of the client's relays.
+func (c *Client) Transport() Transport { return c.cfg.Payload.Transport }
+
+// Dials is the number of WebSocket connections opened so far (reconnections included).
+func (c *Client) Dials() int64 {
+	if c.ws == nil {
+		return 0
+	}
+	return c.ws.dials.Load()
+}
 
 // Start fetches the current session; call it before Do.
 func (c *Client) Start(ctx context.Context) error {
@@ -206,6 +239,7 @@ type Timings struct {
 
 // Result is one relay as sent and as answered.
 type Result struct {
+	Transport    Transport
 	Supplier     string
 	Endpoint     string
 	Header       *sessiontypes.SessionHeader
@@ -218,6 +252,21 @@ type Result struct {
 	// SignatureVerified is true when the supplier's signature (and the payload hash) checked.
 	SignatureVerified bool
 	Timings           Timings
+
+	// Streams and WebSocket: Frames is the number of verified stream frames or WebSocket
+	// responses; FirstFrame the time from sending to the first frame (streams).
+	Frames     int
+	FirstFrame time.Duration
+	// ContentType is the Content-Type of a streamed answer.
+	ContentType string
+	// TrailerVerified: the stream's Pocket-Relay-Response trailer (the mined response) verified.
+	TrailerVerified bool
+	// Messages are the backend messages of a WebSocket relay's responses, in order.
+	Messages [][]byte
+	// Resent: the WebSocket frame was sent again on a new connection after its first one closed.
+	Resent bool
+	// GRPCStatus and GRPCMessage are the grpc-status and grpc-message of a gRPC answer.
+	GRPCStatus, GRPCMessage string
 }
 
 // Do sends one relay in the current session and verifies the answer. A relay that did not
@@ -228,11 +277,18 @@ func (c *Client) Do(ctx context.Context) (*Result, error) {
 	if st == nil {
 		return nil, fail(CategoryClient, "", "no session: call Start first")
 	}
+	if c.ws != nil {
+		res := &Result{Transport: TransportWebSocket}
+		return res, c.doWebSocket(ctx, res)
+	}
 	t := st.pick()
-	res := &Result{Supplier: t.supplier, Endpoint: t.url, Header: st.header}
+	res := &Result{Transport: c.cfg.Payload.Transport, Supplier: t.supplier, Endpoint: t.url, Header: st.header}
 	body, err := c.build(st, t, res)
 	if err != nil {
 		return res, err
+	}
+	if c.cfg.Payload.Transport == TransportStream {
+		return res, c.doStream(ctx, t.url, body, t.pubKey, res)
 	}
 	start := time.Now()
 	raw, err := c.post(ctx, t.url, body, res)
@@ -243,6 +299,9 @@ func (c *Client) Do(ctx context.Context) (*Result, error) {
 	start = time.Now()
 	err = verify(raw, res, t.pubKey)
 	res.Timings.Verify = time.Since(start)
+	if err == nil && c.cfg.Payload.Transport == TransportGRPC {
+		err = grpcStatus(res.HTTP, res)
+	}
 	return res, err
 }
 

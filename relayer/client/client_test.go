@@ -251,7 +251,7 @@ func TestPayloadMarshal(t *testing.T) {
 	if err := proto.Unmarshal(bz1, &back); err != nil || back.Url != "/status" {
 		t.Fatal(err)
 	}
-	for _, bad := range []Payload{{Transport: "grpc"}, {Transport: TransportJSONRPC}, {Transport: TransportREST, Path: "http://x/y"}} {
+	for _, bad := range []Payload{{Transport: "smtp"}, {Transport: TransportJSONRPC}, {Transport: TransportREST, Path: "http://x/y"}} {
 		if _, _, err := bad.Marshal(); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}

@@ -25,6 +25,9 @@ const (
 	CategorySignatureInvalid Category = "signature_invalid"
 	// CategoryDecode: the body is not a RelayResponse, or its payload not a POKTHTTPResponse.
 	CategoryDecode Category = "decode"
+	// CategoryGRPCStatus: a verified gRPC answer whose grpc-status is not 0 (OK), or that
+	// carries none (code: the status number, or "missing").
+	CategoryGRPCStatus Category = "grpc_status"
 	// CategoryClient: the request could not be built or signed here (no session, a key that
 	// is not in the application's ring). Not the relay miner's fault.
 	CategoryClient Category = "client"
@@ -33,7 +36,7 @@ const (
 // Categories lists every category in report order.
 func Categories() []Category {
 	return []Category{CategoryTransport, CategoryHTTPStatus, CategoryRelayMinerError,
-		CategorySignatureInvalid, CategoryDecode, CategoryClient}
+		CategorySignatureInvalid, CategoryDecode, CategoryGRPCStatus, CategoryClient}
 }
 
 // Error is a failed relay: its category, a short bounded code within it (an HTTP status, a

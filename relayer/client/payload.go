@@ -12,15 +12,29 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Transport is the kind of synchronous HTTP relay the client sends.
+// Transport is the kind of relay the client sends.
 type Transport string
 
-// The transports Do supports. WebSocket, gRPC and streaming relays are not supported yet.
+// The transports Do supports.
 const (
 	TransportJSONRPC  Transport = "jsonrpc"
 	TransportREST     Transport = "rest"
 	TransportCometBFT Transport = "cometbft"
+	// TransportGRPC: one unary gRPC call (Rpc-Type 1): POST /pkg.Service/Method,
+	// content-type application/grpc, a length-prefixed message (see GRPCFrame).
+	TransportGRPC Transport = "grpc"
+	// TransportWebSocket: relays are binary frames on a WebSocket (Rpc-Type 2); the payload is
+	// the backend message itself, not a POKTHTTPRequest.
+	TransportWebSocket Transport = "websocket"
+	// TransportStream: an HTTP relay (Rpc-Type 4, rest) asking for a streamed answer
+	// (Accept text/event-stream by default, or application/x-ndjson), read frame by frame.
+	TransportStream Transport = "stream"
 )
+
+// Transports lists every transport, in help order.
+func Transports() []Transport {
+	return []Transport{TransportJSONRPC, TransportREST, TransportCometBFT, TransportWebSocket, TransportGRPC, TransportStream}
+}
 
 // RPCType is the poktroll RPC type of t: the staked endpoint it picks and the value of the
 // Rpc-Type header (PROTOCOL §8.4).
@@ -32,8 +46,14 @@ func (t Transport) RPCType() (sharedtypes.RPCType, error) {
 		return sharedtypes.RPCType_REST, nil
 	case TransportCometBFT:
 		return sharedtypes.RPCType_COMET_BFT, nil
+	case TransportGRPC:
+		return sharedtypes.RPCType_GRPC, nil
+	case TransportWebSocket:
+		return sharedtypes.RPCType_WEBSOCKET, nil
+	case TransportStream:
+		return sharedtypes.RPCType_REST, nil
 	}
-	return sharedtypes.RPCType_UNKNOWN_RPC, fmt.Errorf("transport %q: want jsonrpc, rest or cometbft", string(t))
+	return sharedtypes.RPCType_UNKNOWN_RPC, fmt.Errorf("transport %q: want jsonrpc, rest, cometbft, websocket, grpc or stream", string(t))
 }
 
 // Payload is the backend request a relay carries, before it is serialized as a
@@ -54,10 +74,36 @@ type Payload struct {
 }
 
 // Marshal validates p, fills its defaults and returns the deterministic POKTHTTPRequest bytes
-// (the RelayRequest payload) and the decoded form.
+// (the RelayRequest payload) and the decoded form. For websocket the payload is Body itself
+// (the decoded form is nil).
+//
+// Per transport: grpc forces POST, wants Path of the form /pkg.Service/Method, defaults
+// Content-Type to application/grpc and an empty Body to one empty message (GRPCFrame(nil));
+// stream defaults Accept to text/event-stream.
 func (p Payload) Marshal() (*sdktypes.POKTHTTPRequest, []byte, error) {
 	if _, err := p.Transport.RPCType(); err != nil {
 		return nil, nil, err
+	}
+	switch p.Transport {
+	case TransportWebSocket:
+		if len(p.Body) == 0 {
+			return nil, nil, fmt.Errorf("websocket: a payload (the message each frame carries) is required")
+		}
+		return nil, append([]byte(nil), p.Body...), nil
+	case TransportGRPC:
+		if err := checkGRPCMethod(p.Path); err != nil {
+			return nil, nil, err
+		}
+		if p.Method != "" && !strings.EqualFold(p.Method, http.MethodPost) {
+			return nil, nil, fmt.Errorf("grpc: method %s: gRPC calls are POST", p.Method)
+		}
+		p.Method = http.MethodPost
+		if len(p.Body) == 0 {
+			p.Body = GRPCFrame(nil)
+		}
+		p.Header = withDefault(p.Header, "Content-Type", "application/grpc")
+	case TransportStream:
+		p.Header = withDefault(p.Header, "Accept", "text/event-stream")
 	}
 	if p.Path == "" {
 		p.Path = "/"
@@ -90,6 +136,18 @@ func (p Payload) Marshal() (*sdktypes.POKTHTTPRequest, []byte, error) {
 		return nil, nil, fmt.Errorf("serialize http request: %w", err)
 	}
 	return req, bz, nil
+}
+
+// withDefault returns a copy of h with name set to value unless h has it.
+func withDefault(h http.Header, name, value string) http.Header {
+	out := h.Clone()
+	if out == nil {
+		out = http.Header{}
+	}
+	if out.Get(name) == "" {
+		out.Set(name, value)
+	}
+	return out
 }
 
 // ParseHeaders turns "Name: value" strings (the --header flag) into a header.

@@ -30,7 +30,10 @@ func WriteResult(w io.Writer, res *Result, relayErr error) {
 		p.kv("application", h.ApplicationAddress)
 		p.kv("service", h.ServiceId)
 	}
-	if res.Request != nil {
+	if res.Request != nil && res.Transport == TransportWebSocket {
+		p.kv("frame", "binary message: the signed RelayRequest")
+		p.body(res.Request.Payload)
+	} else if res.Request != nil {
 		hr := &sdktypes.POKTHTTPRequest{}
 		if proto.Unmarshal(res.Request.Payload, hr) == nil {
 			p.kv("http", hr.Method+" "+hr.Url)
@@ -43,19 +46,48 @@ func WriteResult(w io.Writer, res *Result, relayErr error) {
 	if res.HTTPStatus != 0 {
 		p.kv("relay miner", fmt.Sprintf("HTTP %d", res.HTTPStatus))
 	}
-	if r := res.Response; r != nil {
-		p.kv("payload", fmt.Sprintf("%d bytes, payload_hash %x", len(r.Payload), r.PayloadHash))
+	switch res.Transport {
+	case TransportWebSocket:
+		p.kv("responses", fmt.Sprintf("%d signed binary messages", res.Frames))
+		if res.Resent {
+			p.kv("resent", "the first connection closed before an answer; sent again on a new one")
+		}
+		for _, m := range res.Messages {
+			p.body(m)
+		}
+	case TransportStream:
+		p.kv("content-type", res.ContentType)
+		p.kv("frames", fmt.Sprintf("%d, every one signed (the body below is their bodies in order)", res.Frames))
+		p.kv("trailer", map[bool]string{true: StreamTrailer + " verified (the mined response)", false: "none verified"}[res.TrailerVerified])
+	default:
+		if r := res.Response; r != nil {
+			p.kv("payload", fmt.Sprintf("%d bytes, payload_hash %x", len(r.Payload), r.PayloadHash))
+		}
 	}
 	if hr := res.HTTP; hr != nil {
 		p.kv("status", fmt.Sprintf("%d", hr.StatusCode))
 		p.headers(hr.Header)
-		p.body(hr.BodyBz)
+		if res.Transport == TransportGRPC {
+			b := hr.BodyBz
+			if len(b) > 1024 {
+				b = b[:1024]
+			}
+			p.kv("body", fmt.Sprintf("%d bytes (length-prefixed gRPC messages): %x", len(hr.BodyBz), b))
+		} else {
+			p.body(hr.BodyBz)
+		}
+	}
+	if res.Transport == TransportGRPC && res.GRPCStatus != "" {
+		p.kv("grpc-status", strings.TrimSpace(res.GRPCStatus+" "+res.GRPCMessage))
 	}
 	p.kv("signature", verdict(res.SignatureVerified))
 	t := res.Timings
 	p.line("Timings")
 	p.kv("build", ms(t.Build))
 	p.kv("sign", ms(t.Sign))
+	if res.Transport == TransportStream && res.Frames > 0 {
+		p.kv("first frame", ms(res.FirstFrame))
+	}
 	p.kv("network", ms(t.Network))
 	p.kv("verify", ms(t.Verify))
 	p.kv("total", ms(t.Build+t.Sign+t.Network+t.Verify))

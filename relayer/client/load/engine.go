@@ -23,6 +23,12 @@ type Outcome struct {
 	// Verified is true when the answer's signature was checked and valid, even if the
 	// request failed later (say, a backend 5xx).
 	Verified bool
+	// FirstFrame is the time from sending to the first frame of a streamed answer; 0 when the
+	// request has none (it is then left out of the first-frame histogram).
+	FirstFrame time.Duration
+	// Frames is the number of frames (stream frames, WebSocket responses) the answer held; 0
+	// for transports without frames.
+	Frames int
 }
 
 // Sender performs one request. It must honour ctx and be safe for concurrent use.

@@ -28,13 +28,18 @@ type recorder struct {
 	failed     int64
 	verified   int64
 	hist       *hdr.Histogram
+	first      *hdr.Histogram // time to first frame, of requests that had one
+	frames     *hdr.Histogram // frames per request, of requests that had any
+	frameTotal int64
 	errs       map[errKey]int64
 	// window: what the progress line shows for the last interval.
 	winDone int64
 }
 
 func newRecorder() *recorder {
-	return &recorder{hist: hdr.New(histMinMicros, histMaxMicros, histDigits), errs: map[errKey]int64{}}
+	return &recorder{hist: hdr.New(histMinMicros, histMaxMicros, histDigits),
+		first:  hdr.New(histMinMicros, histMaxMicros, histDigits),
+		frames: hdr.New(1, 1<<24, histDigits), errs: map[errKey]int64{}}
 }
 
 func (r *recorder) sent() {
@@ -57,6 +62,13 @@ func (r *recorder) record(o Outcome, latency time.Duration) {
 	r.inflight--
 	r.winDone++
 	_ = r.hist.RecordValue(us) // in range by the clamp above
+	if o.FirstFrame > 0 {
+		_ = r.first.RecordValue(min(max(int64(o.FirstFrame/time.Microsecond), histMinMicros), histMaxMicros))
+	}
+	if o.Frames > 0 {
+		r.frameTotal += int64(o.Frames)
+		_ = r.frames.RecordValue(min(int64(o.Frames), 1<<24))
+	}
 	if o.Verified {
 		r.verified++
 	}

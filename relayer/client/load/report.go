@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // SchemaVersion is the version of the JSON report; it changes only when a field is removed
@@ -40,6 +42,12 @@ type Report struct {
 	// LatencyMS summarises every answered request's latency in milliseconds (open loop: from
 	// its scheduled time). HDR histogram, 3 significant digits.
 	LatencyMS Latency `json:"latency_ms"`
+	// FirstFrameMS summarises the time to the first frame of streamed answers (requests that
+	// received one); absent for transports without frames.
+	FirstFrameMS *Latency `json:"first_frame_ms,omitempty"`
+	// FramesPerRelay summarises the frames (stream frames, WebSocket responses) per request
+	// that received any; absent for transports without frames.
+	FramesPerRelay *Frames `json:"frames_per_relay,omitempty"`
 	// ErrorsByCategory counts errors per category; every known category is present.
 	ErrorsByCategory map[string]int64 `json:"errors_by_category"`
 	// ErrorCodes breaks the errors down by (category, code), most frequent first.
@@ -57,6 +65,14 @@ type Latency struct {
 	P99  float64 `json:"p99"`
 	P999 float64 `json:"p99_9"`
 	Max  float64 `json:"max"`
+}
+
+// Frames is the distribution of frames per request.
+type Frames struct {
+	Total int64   `json:"total"`
+	Min   int64   `json:"min"`
+	Mean  float64 `json:"mean"`
+	Max   int64   `json:"max"`
 }
 
 // ErrorCount is one line of the error breakdown.
@@ -84,10 +100,13 @@ func (r *recorder) report(cfg Config) *Report {
 			rep.ThroughputRPS = round(float64(done)/d.Seconds(), 1)
 			rep.SuccessRPS = round(float64(r.ok)/d.Seconds(), 1)
 		}
-		h := r.hist
-		q := func(p float64) float64 { return msOf(h.ValueAtQuantile(p)) }
-		rep.LatencyMS = Latency{Min: msOf(h.Min()), Mean: round(h.Mean()/1000, 3), P50: q(50), P90: q(90),
-			P99: q(99), P999: q(99.9), Max: msOf(h.Max())}
+		rep.LatencyMS = *latencyOf(r.hist)
+	}
+	if f := r.first; f.TotalCount() > 0 {
+		rep.FirstFrameMS = latencyOf(f)
+	}
+	if f := r.frames; f.TotalCount() > 0 {
+		rep.FramesPerRelay = &Frames{Total: r.frameTotal, Min: f.Min(), Mean: round(f.Mean(), 2), Max: f.Max()}
 	}
 	for _, c := range cfg.Categories {
 		rep.ErrorsByCategory[c] = 0
@@ -107,6 +126,13 @@ func (r *recorder) report(cfg Config) *Report {
 		return a.Code < b.Code
 	})
 	return rep
+}
+
+// latencyOf summarises a histogram of microseconds in milliseconds.
+func latencyOf(h *hdr.Histogram) *Latency {
+	q := func(p float64) float64 { return msOf(h.ValueAtQuantile(p)) }
+	return &Latency{Min: msOf(h.Min()), Mean: round(h.Mean()/1000, 3), P50: q(50), P90: q(90),
+		P99: q(99), P999: q(99.9), Max: msOf(h.Max())}
 }
 
 func msOf(us int64) float64 { return round(float64(us)/1000, 3) }
@@ -146,6 +172,13 @@ func (r *Report) WriteText(w io.Writer) error {
 	l := r.LatencyMS
 	fmt.Fprintf(&b, "Latency (ms): min %.3f  mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
 		l.Min, l.Mean, l.P50, l.P90, l.P99, l.P999, l.Max)
+	if f := r.FirstFrameMS; f != nil {
+		fmt.Fprintf(&b, "First frame (ms): min %.3f  mean %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n",
+			f.Min, f.Mean, f.P50, f.P90, f.P99, f.P999, f.Max)
+	}
+	if f := r.FramesPerRelay; f != nil {
+		fmt.Fprintf(&b, "Frames per relay: min %d  mean %.2f  max %d  (%d in all)\n", f.Min, f.Mean, f.Max, f.Total)
+	}
 	if r.Errors > 0 {
 		b.WriteString("Errors:\n")
 		for _, e := range r.ErrorCodes {

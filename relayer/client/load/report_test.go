@@ -75,3 +75,43 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
 	}
 }
+
+// TestReportFrames: requests with frames add first_frame_ms and frames_per_relay; the fields
+// are absent (the schema unchanged) when no request had frames.
+func TestReportFrames(t *testing.T) {
+	r := newRecorder()
+	r.start, r.end = t0, t0.Add(time.Second)
+	for i := 1; i <= 4; i++ {
+		r.sent()
+		r.record(Outcome{Verified: true, FirstFrame: time.Duration(i) * time.Millisecond, Frames: i}, 10*time.Millisecond)
+	}
+	rep := r.report(Config{Concurrency: 1})
+	var buf bytes.Buffer
+	if err := rep.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		SchemaVersion int `json:"schema_version"`
+		FirstFrame    *struct {
+			Min, Max float64
+		} `json:"first_frame_ms"`
+		Frames *Frames `json:"frames_per_relay"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.SchemaVersion != 1 || got.FirstFrame == nil || got.FirstFrame.Min != 1 || got.FirstFrame.Max < 4 || got.FirstFrame.Max > 4.01 ||
+		got.Frames == nil || *got.Frames != (Frames{Total: 10, Min: 1, Mean: 2.5, Max: 4}) {
+		t.Fatalf("report %s", buf.String())
+	}
+	buf.Reset()
+	if err := goldenReport().WriteJSON(&buf); err != nil || bytes.Contains(buf.Bytes(), []byte("first_frame_ms")) ||
+		bytes.Contains(buf.Bytes(), []byte("frames_per_relay")) {
+		t.Fatalf("frames fields without frames: %v", err)
+	}
+	buf.Reset()
+	_ = rep.WriteText(&buf)
+	if !bytes.Contains(buf.Bytes(), []byte("First frame (ms): min 1.000")) || !bytes.Contains(buf.Bytes(), []byte("Frames per relay: min 1  mean 2.50  max 4  (10 in all)")) {
+		t.Fatalf("text:\n%s", buf.String())
+	}
+}
