@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
@@ -24,10 +23,7 @@ import (
 	"github.com/shannon-ops/pocket-relay-miner/cache/blocks"
 	"github.com/shannon-ops/pocket-relay-miner/cmd/ops"
 	"github.com/shannon-ops/pocket-relay-miner/config"
-	"github.com/shannon-ops/pocket-relay-miner/keys"
 	"github.com/shannon-ops/pocket-relay-miner/miner"
-	"github.com/shannon-ops/pocket-relay-miner/query"
-	"github.com/shannon-ops/pocket-relay-miner/transport"
 	"github.com/shannon-ops/pocket-relay-miner/tx"
 )
 
@@ -52,15 +48,8 @@ func addMinerRun(c *cobra.Command) {
 
 // minerStack is every component of a running miner replica.
 type minerStack struct {
-	log     zerolog.Logger
-	ready   *ops.Readiness
-	ops     *ops.Server
-	keys    *keys.Manager
-	rdb     redis.UniversalClient
-	query   *query.Client
+	*infra
 	conn    *grpc.ClientConn
-	hub     *cache.Hub
-	feed    *blocks.Feed
 	refresh *cache.Refresher
 	miner   *miner.Miner
 	probes  []miner.ReadyProbe
@@ -93,10 +82,7 @@ func (st *minerStack) run(parent context.Context) error {
 	infra, cancelInfra := context.WithCancel(context.WithoutCancel(parent))
 	defer cancelInfra()
 	g, gctx := errgroup.WithContext(infra)
-	g.Go(func() error { return st.ops.Run(gctx) })
-	g.Go(func() error { return st.keys.Run(gctx) })
-	g.Go(func() error { return st.hub.Run(gctx) })
-	g.Go(func() error { return st.feed.Run(gctx) })
+	st.infra.start(gctx, g)
 	g.Go(func() error { return miner.RunReadiness(gctx, time.Second, st.probes...) })
 	mine, cancelMine := context.WithCancel(sig)
 	defer cancelMine()
@@ -142,9 +128,10 @@ func (st *minerStack) awaitStop(parent context.Context, done <-chan error) error
 }
 
 func (st *minerStack) close() {
-	_ = st.query.Close()
-	_ = st.conn.Close()
-	_ = st.rdb.Close()
+	if st.conn != nil {
+		_ = st.conn.Close()
+	}
+	st.infra.close()
 }
 
 // replicaID is the configured replica id, else hostname-pid.
@@ -161,33 +148,13 @@ func replicaID(cfg *config.Miner) string {
 
 // buildMiner constructs every component; nothing runs and nothing connects yet.
 func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry, blockTime time.Duration) (*minerStack, error) {
-	st := &minerStack{log: log, ready: ops.NewReadiness(), drain: cfg.ShutdownTimeout}
+	in, err := newInfra(&cfg.Common, blocks.Own, log, reg, blockTime)
+	if err != nil {
+		return nil, err
+	}
+	st := &minerStack{infra: in, drain: cfg.ShutdownTimeout}
 	if st.drain <= 0 {
 		st.drain = 30 * time.Second
-	}
-	st.ops = ops.NewServer(ops.Config{
-		MetricsEnabled: cfg.Metrics.Enabled, MetricsAddr: cfg.Metrics.Addr, HealthAddr: cfg.Health.Addr,
-		PprofEnabled: cfg.Pprof.Enabled, PprofAddr: cfg.Pprof.Addr,
-	}, reg, st.ready, log)
-	var err error
-	if st.keys, err = keys.New(keyOptions(&cfg.Keys), log, reg); err != nil {
-		return nil, usageError{fmt.Errorf("keys: %w", err)}
-	}
-	tk, err := transport.NewKeys(cfg.Redis.KeyPrefix)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	if st.rdb, err = transport.NewClient(cfg.Redis.URL.Value(), transport.PoolOptions{
-		PoolSize: cfg.Redis.PoolSize, MinIdleConns: cfg.Redis.MinIdleConns, DialTimeout: cfg.Redis.DialTimeout,
-		ReadTimeout: cfg.Redis.ReadTimeout, WriteTimeout: cfg.Redis.WriteTimeout,
-	}); err != nil {
-		return nil, usageError{fmt.Errorf("redis: %w", err)}
-	}
-	if st.query, err = query.New(query.Config{
-		GRPCAddr: cfg.PocketNode.GRPCAddr, CometRPCURL: cfg.PocketNode.RPCURL, Insecure: cfg.PocketNode.GRPCInsecure,
-		Timeout: cfg.PocketNode.QueryTimeout, MaxRetries: cfg.PocketNode.QueryRetries,
-	}, reg); err != nil {
-		return nil, usageError{fmt.Errorf("pocket_node: %w", err)}
 	}
 	if st.conn, err = dialNode(cfg.PocketNode.GRPCAddr, cfg.PocketNode.GRPCInsecure); err != nil {
 		return nil, usageError{fmt.Errorf("pocket_node: %w", err)}
@@ -196,15 +163,7 @@ func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry,
 	if err != nil {
 		return nil, usageError{fmt.Errorf("tx: %w", err)}
 	}
-	st.hub = cache.NewHub(st.rdb, tk, reg)
-	chain, err := cache.NewChain(st.hub, st.query, cache.ChainOptions{})
-	if err != nil {
-		return nil, err
-	}
-	if st.feed, err = blocks.New(blocks.Config{Mode: blocks.Own, WebsocketURL: blocks.WebsocketURL(cfg.PocketNode.RPCURL),
-		BlockTime: blockTime}, st.query, st.rdb, tk, reg); err != nil {
-		return nil, usageError{fmt.Errorf("block feed: %w", err)}
-	}
+	chain, tk := st.chain, st.tk
 	st.refresh = cache.NewRefresher(st.feed.Subscribe(blocks.SubscribeOptions{}), func() bool { return true },
 		func(k cache.Kind, err error) { log.Warn().Err(err).Str("kind", string(k)).Msg("cache refresh failed") },
 		chain.Live()...)

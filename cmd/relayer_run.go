@@ -11,16 +11,13 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/shannon-ops/pocket-relay-miner/cache"
 	"github.com/shannon-ops/pocket-relay-miner/cache/blocks"
 	"github.com/shannon-ops/pocket-relay-miner/cmd/ops"
 	"github.com/shannon-ops/pocket-relay-miner/config"
-	"github.com/shannon-ops/pocket-relay-miner/keys"
 	"github.com/shannon-ops/pocket-relay-miner/query"
 	"github.com/shannon-ops/pocket-relay-miner/relayer"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/backend"
@@ -51,14 +48,7 @@ func addRelayerRun(c *cobra.Command) {
 
 // relayerStack is every component of a running relayer.
 type relayerStack struct {
-	log     zerolog.Logger
-	ready   *ops.Readiness
-	ops     *ops.Server
-	keys    *keys.Manager
-	rdb     redis.UniversalClient
-	query   *query.Client
-	hub     *cache.Hub
-	feed    *blocks.Feed
+	*infra
 	pools   []*backend.Pool
 	backlog *publish.Backlog
 	srv     *relayer.Server
@@ -90,10 +80,7 @@ func (st *relayerStack) run(parent context.Context) error {
 	infra, cancelInfra := context.WithCancel(context.WithoutCancel(parent))
 	defer cancelInfra()
 	g, gctx := errgroup.WithContext(infra)
-	g.Go(func() error { return st.ops.Run(gctx) })
-	g.Go(func() error { return st.keys.Run(gctx) })
-	g.Go(func() error { return st.hub.Run(gctx) })
-	g.Go(func() error { return st.feed.Run(gctx) })
+	st.infra.start(gctx, g)
 	g.Go(func() error { return st.backlog.Run(gctx) })
 	for _, p := range st.pools {
 		g.Go(func() error { return p.Run(gctx) })
@@ -116,10 +103,7 @@ func (st *relayerStack) run(parent context.Context) error {
 	return errors.Join(serveErr, flushErr, groupErr)
 }
 
-func (st *relayerStack) close() {
-	_ = st.query.Close()
-	_ = st.rdb.Close()
-}
+func (st *relayerStack) close() { st.infra.close() }
 
 // heights reports the block feed's latest height.
 type heights struct{ f *blocks.Feed }
@@ -134,41 +118,13 @@ func (h heights) Height() int64 {
 
 // buildRelayer constructs every component; nothing runs and nothing connects yet.
 func buildRelayer(cfg *config.Relayer, log zerolog.Logger, reg *prometheus.Registry, blockTime time.Duration) (*relayerStack, error) {
-	st := &relayerStack{log: log, ready: ops.NewReadiness(), drain: cfg.ShutdownTimeout}
-	st.ops = ops.NewServer(ops.Config{
-		MetricsEnabled: cfg.Metrics.Enabled, MetricsAddr: cfg.Metrics.Addr, HealthAddr: cfg.Health.Addr,
-		PprofEnabled: cfg.Pprof.Enabled, PprofAddr: cfg.Pprof.Addr,
-	}, reg, st.ready, log)
-	var err error
-	if st.keys, err = keys.New(keyOptions(&cfg.Keys), log, reg); err != nil {
-		return nil, usageError{fmt.Errorf("keys: %w", err)}
-	}
-	st.ready.Register("keys").Set(true, "")
-	tk, err := transport.NewKeys(cfg.Redis.KeyPrefix)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	if st.rdb, err = transport.NewClient(cfg.Redis.URL.Value(), transport.PoolOptions{
-		PoolSize: cfg.Redis.PoolSize, MinIdleConns: cfg.Redis.MinIdleConns, DialTimeout: cfg.Redis.DialTimeout,
-		ReadTimeout: cfg.Redis.ReadTimeout, WriteTimeout: cfg.Redis.WriteTimeout,
-	}); err != nil {
-		return nil, usageError{fmt.Errorf("redis: %w", err)}
-	}
-	if st.query, err = query.New(query.Config{
-		GRPCAddr: cfg.PocketNode.GRPCAddr, CometRPCURL: cfg.PocketNode.RPCURL, Insecure: cfg.PocketNode.GRPCInsecure,
-		Timeout: cfg.PocketNode.QueryTimeout, MaxRetries: cfg.PocketNode.QueryRetries,
-	}, reg); err != nil {
-		return nil, usageError{fmt.Errorf("pocket_node: %w", err)}
-	}
-	st.hub = cache.NewHub(st.rdb, tk, reg)
-	chain, err := cache.NewChain(st.hub, st.query, cache.ChainOptions{})
+	in, err := newInfra(&cfg.Common, blocks.Follow, log, reg, blockTime)
 	if err != nil {
 		return nil, err
 	}
-	if st.feed, err = blocks.New(blocks.Config{Mode: blocks.Follow, WebsocketURL: blocks.WebsocketURL(cfg.PocketNode.RPCURL),
-		BlockTime: blockTime}, st.query, st.rdb, tk, reg); err != nil {
-		return nil, usageError{fmt.Errorf("block feed: %w", err)}
-	}
+	st := &relayerStack{infra: in, drain: cfg.ShutdownTimeout}
+	st.ready.Register("keys").Set(true, "")
+	chain, tk := st.chain, st.tk
 	backends, err := st.buildBackends(cfg, reg)
 	if err != nil {
 		return nil, err

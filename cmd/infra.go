@@ -1,0 +1,95 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/shannon-ops/pocket-relay-miner/cache"
+	"github.com/shannon-ops/pocket-relay-miner/cache/blocks"
+	"github.com/shannon-ops/pocket-relay-miner/cmd/ops"
+	"github.com/shannon-ops/pocket-relay-miner/config"
+	"github.com/shannon-ops/pocket-relay-miner/keys"
+	"github.com/shannon-ops/pocket-relay-miner/query"
+	"github.com/shannon-ops/pocket-relay-miner/transport"
+)
+
+// infra is what the relayer and the miner both run: logging, the ops endpoints, supplier keys,
+// Redis, chain queries, the cache and the block feed. Built once per process; nothing in it
+// connects or starts until start.
+type infra struct {
+	log   zerolog.Logger
+	ready *ops.Readiness
+	ops   *ops.Server
+	keys  *keys.Manager
+	tk    transport.Keys
+	rdb   redis.UniversalClient
+	query *query.Client
+	hub   *cache.Hub
+	chain *cache.Chain
+	feed  *blocks.Feed
+}
+
+// newInfra builds the shared components from the common config sections. mode is blocks.Own for
+// a miner (it follows the node and publishes blocks) and blocks.Follow for a relayer.
+func newInfra(c *config.Common, mode blocks.Mode, log zerolog.Logger, reg *prometheus.Registry, blockTime time.Duration) (*infra, error) {
+	in := &infra{log: log, ready: ops.NewReadiness()}
+	in.ops = ops.NewServer(ops.Config{
+		MetricsEnabled: c.Metrics.Enabled, MetricsAddr: c.Metrics.Addr, HealthAddr: c.Health.Addr,
+		PprofEnabled: c.Pprof.Enabled, PprofAddr: c.Pprof.Addr,
+	}, reg, in.ready, log)
+	var err error
+	if in.keys, err = keys.New(keyOptions(&c.Keys), log, reg); err != nil {
+		return nil, usageError{fmt.Errorf("keys: %w", err)}
+	}
+	if in.tk, err = transport.NewKeys(c.Redis.KeyPrefix); err != nil {
+		return nil, usageError{err}
+	}
+	if in.rdb, err = transport.NewClient(c.Redis.URL.Value(), transport.PoolOptions{
+		PoolSize: c.Redis.PoolSize, MinIdleConns: c.Redis.MinIdleConns, DialTimeout: c.Redis.DialTimeout,
+		ReadTimeout: c.Redis.ReadTimeout, WriteTimeout: c.Redis.WriteTimeout,
+	}); err != nil {
+		return nil, usageError{fmt.Errorf("redis: %w", err)}
+	}
+	if in.query, err = query.New(query.Config{
+		GRPCAddr: c.PocketNode.GRPCAddr, CometRPCURL: c.PocketNode.RPCURL, Insecure: c.PocketNode.GRPCInsecure,
+		Timeout: c.PocketNode.QueryTimeout, MaxRetries: c.PocketNode.QueryRetries,
+	}, reg); err != nil {
+		in.close()
+		return nil, usageError{fmt.Errorf("pocket_node: %w", err)}
+	}
+	in.hub = cache.NewHub(in.rdb, in.tk, reg)
+	if in.chain, err = cache.NewChain(in.hub, in.query, cache.ChainOptions{}); err != nil {
+		in.close()
+		return nil, err
+	}
+	if in.feed, err = blocks.New(blocks.Config{Mode: mode, WebsocketURL: blocks.WebsocketURL(c.PocketNode.RPCURL),
+		BlockTime: blockTime}, in.query, in.rdb, in.tk, reg); err != nil {
+		in.close()
+		return nil, usageError{fmt.Errorf("block feed: %w", err)}
+	}
+	return in, nil
+}
+
+// start runs the shared components in g until ctx ends.
+func (in *infra) start(ctx context.Context, g *errgroup.Group) {
+	g.Go(func() error { return in.ops.Run(ctx) })
+	g.Go(func() error { return in.keys.Run(ctx) })
+	g.Go(func() error { return in.hub.Run(ctx) })
+	g.Go(func() error { return in.feed.Run(ctx) })
+}
+
+// close releases the connections; call it after every component stopped.
+func (in *infra) close() {
+	if in.query != nil {
+		_ = in.query.Close()
+	}
+	if in.rdb != nil {
+		_ = in.rdb.Close()
+	}
+}
