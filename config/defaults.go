@@ -47,6 +47,16 @@ const (
 	DefaultOverflowWait      = 100 * time.Millisecond
 	DefaultMeterFailMode     = FailOpen
 	DefaultShutdownTimeout   = 30 * time.Second
+
+	DefaultWSPingInterval      = 30 * time.Second
+	DefaultWSPongWait          = 75 * time.Second
+	DefaultWSWriteTimeout      = 10 * time.Second
+	DefaultWSSendQueue         = 64
+	DefaultStreamBatchInterval = 100 * time.Millisecond
+	DefaultStreamBatchBytes    = ByteSize(64 << 10)
+	DefaultStreamBatchEvents   = 32
+	DefaultStreamMaxBytes      = ByteSize(16 << 20)
+	DefaultGRPCTimeout         = 60 * time.Second
 )
 
 // Miner defaults.
@@ -83,7 +93,27 @@ func DefaultRelayer() Relayer {
 			OverflowWait:   DefaultOverflowWait,
 		},
 		Meter:           Meter{Enabled: true, FailMode: DefaultMeterFailMode},
+		Transports:      DefaultTransports(),
 		ShutdownTimeout: DefaultShutdownTimeout,
+	}
+}
+
+// DefaultTransports returns the default transport limits of the relayer.
+func DefaultTransports() Transports {
+	return Transports{
+		WebSocket: WebSocketLimits{
+			PingInterval: DefaultWSPingInterval,
+			PongWait:     DefaultWSPongWait,
+			WriteTimeout: DefaultWSWriteTimeout,
+			SendQueue:    DefaultWSSendQueue,
+		},
+		Streaming: StreamingLimits{
+			BatchInterval: DefaultStreamBatchInterval,
+			BatchBytes:    DefaultStreamBatchBytes,
+			BatchEvents:   DefaultStreamBatchEvents,
+			MaxBytes:      DefaultStreamMaxBytes,
+		},
+		GRPC: GRPCLimits{Timeout: DefaultGRPCTimeout},
 	}
 }
 

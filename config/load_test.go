@@ -35,6 +35,9 @@ func TestMinimalRelayerGetsDefaults(t *testing.T) {
 	if !c.Metrics.Enabled || c.Metrics.Addr != "127.0.0.1:9999" {
 		t.Errorf("metrics = %+v, want enabled with the file's addr", c.Metrics)
 	}
+	if c.Transports != DefaultTransports() || c.Transports.Streaming.BatchBytes != 64<<10 {
+		t.Errorf("transport defaults not applied: %+v", c.Transports)
+	}
 	if c.Redis.URL.Value() != DefaultRedisURL || c.ListenAddr != DefaultRelayerListenAddr {
 		t.Errorf("common defaults lost: redis=%s listen=%s", c.Redis.URL.Value(), c.ListenAddr)
 	}
@@ -69,6 +72,9 @@ func TestBadConfigs(t *testing.T) {
 		{file: "relayer.pprof.bad.yaml", wantErr: "pprof.addr (line 5): pprof exposes process internals"},
 		{file: "relayer.env.bad.yaml", wantErr: "services.eth.backends.rest.bearer_token (line 8): environment variable PRM_TEST_SURELY_UNSET_VAR is not set"},
 		{file: "relayer.bothurls.bad.yaml", wantErr: "services.eth.backends.rest.urls (line 8): set url or urls, not both"},
+		{file: "relayer.pongwait.bad.yaml", wantErr: "transports.websocket.pong_wait (line 6): must be more than ping_interval (30s)"},
+		{file: "relayer.batchbytes.bad.yaml", wantErr: "transports.streaming.batch_bytes (line 5): must be at most max_bytes (1MiB)"},
+		{file: "relayer.sendqueue.bad.yaml", wantErr: "transports.websocket.send_queue (line 5): must be positive"},
 		{file: "miner.renew.bad.yaml", miner: true, wantErr: "leader.renew_interval (line 5): must be at most a third of lease_ttl"},
 		{file: "miner.unknown.bad.yaml", miner: true, wantErr: "tx.gas_price (line 4): unknown key"},
 	}

@@ -21,6 +21,8 @@ type Relayer struct {
 	Publish Publish `yaml:"publish"`
 	// Meter is the over-servicing protection.
 	Meter Meter `yaml:"meter"`
+	// Transports bounds WebSocket bridges, streamed answers and gRPC calls.
+	Transports Transports `yaml:"transports"`
 	// ShutdownTimeout bounds the drain on SIGTERM. Default 30s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
@@ -159,3 +161,45 @@ const (
 	FailOpen   FailMode = "open"
 	FailClosed FailMode = "closed"
 )
+
+// Transports are the limits of the relay transports beyond plain HTTP.
+type Transports struct {
+	WebSocket WebSocketLimits `yaml:"websocket"`
+	Streaming StreamingLimits `yaml:"streaming"`
+	GRPC      GRPCLimits      `yaml:"grpc"`
+}
+
+// WebSocketLimits bound each WebSocket bridge (both the gateway and the backend side).
+type WebSocketLimits struct {
+	// PingInterval is how often each side is pinged. Default 30s.
+	PingInterval time.Duration `yaml:"ping_interval"`
+	// PongWait is how long a side may stay silent (no message, no pong) before the bridge
+	// closes; more than ping_interval. Default 75s.
+	PongWait time.Duration `yaml:"pong_wait"`
+	// WriteTimeout bounds one message or control frame write. Default 10s.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// SendQueue is how many messages may wait for one connection's writer; a full queue
+	// blocks the reader of the other side. Default 64.
+	SendQueue int `yaml:"send_queue"`
+}
+
+// StreamingLimits bound one streamed (SSE, NDJSON) relay.
+type StreamingLimits struct {
+	// BatchInterval is the longest a partial event waits for its end before it is framed
+	// anyway. Default 100ms.
+	BatchInterval time.Duration `yaml:"batch_interval"`
+	// BatchBytes bounds the backend bytes of one frame. Default 64KiB.
+	BatchBytes ByteSize `yaml:"batch_bytes"`
+	// BatchEvents bounds the events of one frame. Default 32.
+	BatchEvents int `yaml:"batch_events"`
+	// MaxBytes bounds a whole stream (it is kept to form the mined relay); a longer stream is
+	// cut there and mined as cut. Default 16MiB.
+	MaxBytes ByteSize `yaml:"max_bytes"`
+}
+
+// GRPCLimits bound one gRPC relay.
+type GRPCLimits struct {
+	// Timeout bounds one gRPC call, response body included (the backend timeout bounds the
+	// wait for the response headers). Default 60s.
+	Timeout time.Duration `yaml:"timeout"`
+}

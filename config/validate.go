@@ -51,7 +51,36 @@ func (r *Relayer) validate(p *problems) {
 	checkEnum(p, "publish.overflow_policy", pub.OverflowPolicy, OverflowDropNewest, OverflowDropOldest, OverflowWait)
 	checkPositive(p, "publish.overflow_wait", pub.OverflowWait)
 	checkEnum(p, "meter.fail_mode", r.Meter.FailMode, FailOpen, FailClosed)
+	r.Transports.validate(p)
 	checkPositive(p, "shutdown_timeout", r.ShutdownTimeout)
+}
+
+func (t *Transports) validate(p *problems) {
+	ws := t.WebSocket
+	checkPositive(p, "transports.websocket.ping_interval", ws.PingInterval)
+	checkPositive(p, "transports.websocket.pong_wait", ws.PongWait)
+	if ws.PingInterval > 0 && ws.PongWait > 0 && ws.PongWait <= ws.PingInterval {
+		p.add("transports.websocket.pong_wait", "must be more than ping_interval (%s), or a live side is closed between two pings", ws.PingInterval)
+	}
+	checkPositive(p, "transports.websocket.write_timeout", ws.WriteTimeout)
+	if ws.SendQueue <= 0 {
+		p.add("transports.websocket.send_queue", "must be positive")
+	}
+	st := t.Streaming
+	checkPositive(p, "transports.streaming.batch_interval", st.BatchInterval)
+	if st.BatchBytes <= 0 {
+		p.add("transports.streaming.batch_bytes", "must be positive")
+	}
+	if st.BatchEvents <= 0 {
+		p.add("transports.streaming.batch_events", "must be positive")
+	}
+	if st.MaxBytes <= 0 {
+		p.add("transports.streaming.max_bytes", "must be positive")
+	}
+	if st.BatchBytes > 0 && st.MaxBytes > 0 && st.BatchBytes > st.MaxBytes {
+		p.add("transports.streaming.batch_bytes", "must be at most max_bytes (%s)", st.MaxBytes)
+	}
+	checkPositive(p, "transports.grpc.timeout", t.GRPC.Timeout)
 }
 
 func (s *Service) validate(p *problems, path string) {

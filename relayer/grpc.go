@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
 	sdktypes "github.com/pokt-network/shannon-sdk/types"
@@ -31,19 +30,16 @@ import (
 // hop-by-hop headers are not forwarded; gRPC servers do not need them.
 //
 // Answer. The response body (length-prefixed messages, read in full, at most
-// GRPCMaxResponseBytes) and its headers become the POKTHTTPResponse; the HTTP/2 trailers
+// the grpc backend's max_response_bytes) and its headers become the POKTHTTPResponse; the HTTP/2 trailers
 // (grpc-status, grpc-message, grpc-status-details-bin, …) are merged into its header map under
 // their own names, as a Trailers-Only gRPC answer carries them, so a gateway finds grpc-status
 // in one place whatever the answer's shape. The RelayResponse is signed (payload_hash set) and
 // mined exactly like an HTTP relay. Server-streaming calls are answered once, in full; they are
 // not framed.
 
-// GRPCMaxResponseBytes bounds a gRPC answer (the backend's default response limit).
-const GRPCMaxResponseBytes = backend.DefaultMaxResponseBytes
-
-// GRPCTimeout bounds one gRPC call, body included (the backend timeout bounds the wait for
-// the response headers). Candidate config key: relayer.grpc.timeout.
-const GRPCTimeout = 60 * time.Second
+// A gRPC call is bounded by transports.grpc.timeout, body included (the backend timeout
+// bounds the wait for the response headers), and its answer by the grpc backend's
+// max_response_bytes; both are resolved once in New (Server.grpcTimeout, service.grpcMaxResp).
 
 // grpcMaxMessage bounds one length-prefixed message in a request body.
 const grpcMaxMessage = 64 << 20
@@ -65,9 +61,9 @@ func (s *Server) serveGRPC(w http.ResponseWriter, r *http.Request, svc *service,
 		s.replyError(w, svc, h, reject(reasonMalformed, "grpc request body: %w", err))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), GRPCTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), s.grpcTimeout)
 	defer cancel()
-	payload, status, err := callGRPC(ctx, sb, hr, relayContextOf(req))
+	payload, status, err := callGRPC(ctx, sb, hr, relayContextOf(req), svc.grpcMaxResp)
 	if err != nil {
 		s.refundLater(job)
 		s.replyError(w, svc, h, backendReject(err))
@@ -78,14 +74,14 @@ func (s *Server) serveGRPC(w http.ResponseWriter, r *http.Request, svc *service,
 }
 
 // callGRPC sends the call and returns the serialized POKTHTTPResponse (headers and trailers
-// merged) and the HTTP status.
-func callGRPC(ctx context.Context, sb StreamBackend, hr *sdktypes.POKTHTTPRequest, rc *RelayContext) ([]byte, uint32, error) {
+// merged) and the HTTP status; a response body over maxResp fails the call.
+func callGRPC(ctx context.Context, sb StreamBackend, hr *sdktypes.POKTHTTPRequest, rc *RelayContext, maxResp int64) ([]byte, uint32, error) {
 	res, err := sb.Stream(ctx, hr, rc)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer res.Body.Close()
-	body, err := readCapped(res.Body, GRPCMaxResponseBytes)
+	body, err := readCapped(res.Body, maxResp)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, 0, fmt.Errorf("read grpc response: %w", context.Cause(ctx))

@@ -54,7 +54,9 @@ type Server struct {
 	postTimeout     time.Duration
 	shutdownTimeout time.Duration
 	ready           func(bool, string)
-	ws              *wsRelays // WebSocket relays: upstreams and open bridges
+	ws              *wsRelays     // WebSocket relays: upstreams and open bridges
+	streamLim       streamLimits  // transports.streaming
+	grpcTimeout     time.Duration // transports.grpc.timeout
 }
 
 // postTimeout bounds one relay's post-response work (optimistic validation, meter, publish).
@@ -76,6 +78,8 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 		shutdownTimeout: cfg.ShutdownTimeout, ready: d.Ready,
 		hardMax: int64(cfg.DefaultMaxBodyBytes), // raised to the largest service limit below
 	}
+	tr := transportLimits(cfg.Transports)
+	s.streamLim, s.grpcTimeout = newStreamLimits(tr.Streaming), tr.GRPC.Timeout
 	queue := cfg.Publish.Backlog
 	if queue <= 0 {
 		queue = 100_000
@@ -100,7 +104,7 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 	if s.streams, err = newStreamMetrics(d.Registerer, s.services); err != nil {
 		return nil, fmt.Errorf("relayer metrics: %w", err)
 	}
-	if s.ws, err = newWebSockets(cfg, d.Registerer); err != nil {
+	if s.ws, err = newWebSockets(cfg, tr.WebSocket, d.Registerer); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -196,4 +200,27 @@ func (s *Server) readiness() (bool, string) {
 		return false, fmt.Sprintf("no healthy backend for %v", down)
 	}
 	return true, ""
+}
+
+// transportLimits returns t with every unset (zero or negative) limit replaced by its default,
+// for configs not built by config.LoadRelayer (which validates them positive).
+func transportLimits(t config.Transports) config.Transports {
+	d := config.DefaultTransports()
+	ws, st := &t.WebSocket, &t.Streaming
+	orDefault(&ws.PingInterval, d.WebSocket.PingInterval)
+	orDefault(&ws.PongWait, d.WebSocket.PongWait)
+	orDefault(&ws.WriteTimeout, d.WebSocket.WriteTimeout)
+	orDefault(&ws.SendQueue, d.WebSocket.SendQueue)
+	orDefault(&st.BatchInterval, d.Streaming.BatchInterval)
+	orDefault(&st.BatchBytes, d.Streaming.BatchBytes)
+	orDefault(&st.BatchEvents, d.Streaming.BatchEvents)
+	orDefault(&st.MaxBytes, d.Streaming.MaxBytes)
+	orDefault(&t.GRPC.Timeout, d.GRPC.Timeout)
+	return t
+}
+
+func orDefault[T ~int | ~int64](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }

@@ -8,11 +8,12 @@ import (
 
 // service is one configured service, resolved once at startup; read-only afterwards.
 type service struct {
-	id       string
-	eager    bool
-	maxBody  int64
-	backends map[config.RPCType]Backend
-	fallback Backend // answers requests without an Rpc-Type header; nil when ambiguous
+	id          string
+	eager       bool
+	maxBody     int64
+	grpcMaxResp int64 // bound of a gRPC answer: the grpc backend's max_response_bytes
+	backends    map[config.RPCType]Backend
+	fallback    Backend // answers requests without an Rpc-Type header; nil when ambiguous
 	serviceMetrics
 }
 
@@ -27,6 +28,10 @@ func newService(id string, sc *config.Service, cfg *config.Relayer, backends map
 	}
 	if sc.MaxBodyBytes > 0 {
 		svc.maxBody = int64(sc.MaxBodyBytes)
+	}
+	svc.grpcMaxResp = int64(config.DefaultMaxResponseBytes)
+	if bc := sc.Backends[config.RPCGRPC]; bc != nil && bc.MaxResponseBytes > 0 {
+		svc.grpcMaxResp = int64(bc.MaxResponseBytes)
 	}
 	for t := range sc.Backends {
 		b := backends[t]

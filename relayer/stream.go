@@ -15,23 +15,34 @@ import (
 	sdktypes "github.com/pokt-network/shannon-sdk/types"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/shannon-ops/pocket-relay-miner/config"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/backend"
 )
 
-// Limits of one streamed relay. They are constants for now; each is a candidate config key
-// (relayer.stream.*) with this default.
+// streamLimits are the limits of one streamed relay (transports.streaming,
+// config.StreamingLimits), resolved once in New.
+type streamLimits struct {
+	// interval is the longest a partial event (bytes after the last complete event) waits for
+	// its end before it is framed anyway. Complete events never wait: they are framed as soon
+	// as no more backend bytes are queued.
+	interval time.Duration
+	// batchBytes bounds the backend bytes of one frame.
+	batchBytes int
+	// batchEvents bounds the events (SSE events, NDJSON lines) of one frame.
+	batchEvents int
+	// maxBytes bounds a whole stream: it is kept to form the mined relay. A longer stream is
+	// cut there (its last frame ends at the limit) and mined as cut.
+	maxBytes int
+}
+
+func newStreamLimits(c config.StreamingLimits) streamLimits {
+	return streamLimits{
+		interval: c.BatchInterval, batchBytes: int(c.BatchBytes),
+		batchEvents: c.BatchEvents, maxBytes: int(c.MaxBytes),
+	}
+}
+
 const (
-	// StreamBatchInterval is the longest a partial event (bytes after the last complete event)
-	// waits for its end before it is framed anyway. Complete events never wait: they are framed
-	// as soon as no more backend bytes are queued.
-	StreamBatchInterval = 100 * time.Millisecond
-	// StreamBatchBytes bounds the backend bytes of one frame (64 KiB).
-	StreamBatchBytes = 64 << 10
-	// StreamBatchEvents bounds the events (SSE events, NDJSON lines) of one frame.
-	StreamBatchEvents = 32
-	// StreamMaxBytes bounds a whole stream: it is kept to form the mined relay. A longer stream
-	// is cut there (its last frame ends at the limit) and mined as cut.
-	StreamMaxBytes = 16 << 20
 	// StreamTrailer is the HTTP trailer of a streamed answer that carries the mined relay's
 	// response, base64 (std) of the marshaled RelayResponse without payload (see stream.go).
 	StreamTrailer = "Pocket-Relay-Response"

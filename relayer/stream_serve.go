@@ -21,7 +21,8 @@ type streamer struct {
 	m      *streamServiceMetrics
 	start  time.Time
 
-	all    []byte // every backend byte so far (≤ StreamMaxBytes): the mined relay's body
+	lim    streamLimits
+	all    []byte // every backend byte so far (≤ lim.maxBytes): the mined relay's body
 	framed int    // all[:framed] has been framed and written
 	frames int
 	failed bool // the client went away or a frame could not be signed: stop writing
@@ -36,7 +37,7 @@ type streamer struct {
 func (s *Server) serveStream(w http.ResponseWriter, svc *service, signer Signer, req *servicetypes.RelayRequest, res *http.Response, sse bool, job *postJob, start time.Time) {
 	st := &streamer{
 		s: s, w: w, rc: http.NewResponseController(w), signer: signer, req: req,
-		status: uint32(res.StatusCode), sse: sse, m: s.streams.bySvc[svc.id], start: start,
+		status: uint32(res.StatusCode), sse: sse, m: s.streams.bySvc[svc.id], start: start, lim: s.streamLim,
 	}
 	hd := w.Header()
 	hd["Content-Type"] = []string{res.Header.Get("Content-Type")}
@@ -73,7 +74,7 @@ func (st *streamer) pump(body io.ReadCloser) {
 			streamBufPool.Put(bp)
 		}
 	}()
-	timer := time.NewTimer(StreamBatchInterval)
+	timer := time.NewTimer(st.lim.interval)
 	timer.Stop()
 	defer timer.Stop()
 	armed := false
@@ -97,7 +98,7 @@ func (st *streamer) pump(body io.ReadCloser) {
 		}
 		switch pending := len(st.all) > st.framed; {
 		case pending && !armed:
-			timer.Reset(StreamBatchInterval)
+			timer.Reset(st.lim.interval)
 			armed = true
 		case !pending && armed:
 			timer.Stop()
@@ -130,9 +131,9 @@ func readStream(body io.Reader, chunks chan<- *[]byte, quit <-chan struct{}) {
 	}
 }
 
-// add appends b to the stream and reports whether StreamMaxBytes was reached (b is cut there).
+// add appends b to the stream and reports whether lim.maxBytes was reached (b is cut there).
 func (st *streamer) add(b []byte) bool {
-	room := StreamMaxBytes - len(st.all)
+	room := st.lim.maxBytes - len(st.all)
 	if len(b) >= room {
 		st.all = append(st.all, b[:room]...)
 		return true
@@ -141,23 +142,23 @@ func (st *streamer) add(b []byte) bool {
 	return false
 }
 
-// batch frames what the bounds call for: everything pending past StreamBatchBytes; the
-// complete events once StreamBatchEvents of them wait, or when idle (no more bytes queued).
+// batch frames what the bounds call for: everything pending past lim.batchBytes; the
+// complete events once lim.batchEvents of them wait, or when idle (no more bytes queued).
 func (st *streamer) batch(idle bool) {
 	for !st.failed {
 		pending := st.all[st.framed:]
-		if len(pending) >= StreamBatchBytes {
-			n, _ := eventEnd(pending[:StreamBatchBytes], st.sse)
+		if len(pending) >= st.lim.batchBytes {
+			n, _ := eventEnd(pending[:st.lim.batchBytes], st.sse)
 			if n == 0 {
-				n = StreamBatchBytes
+				n = st.lim.batchBytes
 			}
 			st.flush(n)
 			continue
 		}
 		n, events := eventEnd(pending, st.sse)
-		if n > 0 && (idle || events >= StreamBatchEvents) {
-			if events > StreamBatchEvents {
-				n = nthEventEnd(pending, st.sse, StreamBatchEvents)
+		if n > 0 && (idle || events >= st.lim.batchEvents) {
+			if events > st.lim.batchEvents {
+				n = nthEventEnd(pending, st.sse, st.lim.batchEvents)
 				st.flush(n)
 				continue
 			}

@@ -47,20 +47,9 @@ const (
 	wsAppHeader     = "App-Address"
 )
 
-// Defaults of a bridge; they are not configurable yet.
-const (
-	// wsPingInterval is how often each side is pinged.
-	wsPingInterval = 30 * time.Second
-	// wsPongWait is how long a side may stay silent (no message, no pong) before the bridge
-	// closes. More than twice the ping interval.
-	wsPongWait = 75 * time.Second
-	// wsWriteTimeout bounds one message or control frame write.
-	wsWriteTimeout = 10 * time.Second
-	// wsQueue is how many messages may wait for one connection's writer.
-	wsQueue = 64
-	// wsBufferSize is the read and write buffer of each connection.
-	wsBufferSize = 16 << 10
-)
+// wsBufferSize is the read and write buffer of each connection. The bridge's timings and
+// queue come from transports.websocket (config.WebSocketLimits).
+const wsBufferSize = 16 << 10
 
 // wsUpstream is the websocket backend of one service, resolved at startup.
 type wsUpstream struct {
@@ -70,9 +59,11 @@ type wsUpstream struct {
 	next    atomic.Uint64
 }
 
-// wsTimings are the bridge's timings; tests shorten them.
+// wsTimings are the bridge's timings and per-connection send queue, resolved from the config
+// once in New; tests shorten them.
 type wsTimings struct {
 	ping, pongWait, write time.Duration
+	queue                 int // messages that may wait for one connection's writer
 }
 
 // wsRelays holds everything the WebSocket path needs beyond the Server: the upstreams, the
@@ -90,7 +81,7 @@ type wsRelays struct {
 }
 
 // newWebSockets resolves the websocket backends of the configured services.
-func newWebSockets(cfg *config.Relayer, reg prometheus.Registerer) (*wsRelays, error) {
+func newWebSockets(cfg *config.Relayer, lim config.WebSocketLimits, reg prometheus.Registerer) (*wsRelays, error) {
 	m, err := newWSMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("relayer websocket metrics: %w", err)
@@ -99,7 +90,7 @@ func newWebSockets(cfg *config.Relayer, reg prometheus.Registerer) (*wsRelays, e
 		upstreams: map[string]*wsUpstream{},
 		metrics:   map[string]*wsServiceMetrics{},
 		bridges:   map[*wsBridge]struct{}{},
-		timings:   wsTimings{ping: wsPingInterval, pongWait: wsPongWait, write: wsWriteTimeout},
+		timings:   wsTimings{ping: lim.PingInterval, pongWait: lim.PongWait, write: lim.WriteTimeout, queue: lim.SendQueue},
 		upgrader: websocket.Upgrader{
 			ReadBufferSize: wsBufferSize, WriteBufferSize: wsBufferSize,
 			// Gateways are not browsers; the relay itself is authenticated per message.

@@ -26,8 +26,8 @@ type wsPeer struct {
 	done chan struct{} // closed when the writer returned
 }
 
-func newWSPeer(c *websocket.Conn) *wsPeer {
-	return &wsPeer{conn: c, out: make(chan wsFrame, wsQueue), done: make(chan struct{})}
+func newWSPeer(c *websocket.Conn, queue int) *wsPeer {
+	return &wsPeer{conn: c, out: make(chan wsFrame, queue), done: make(chan struct{})}
 }
 
 // wsPending is the latest admitted request of a bridge, the counterpart of backend messages.
@@ -60,7 +60,7 @@ type wsBridge struct {
 func newWSBridge(s *Server, svc *service, sess *wsSession, gw, be *websocket.Conn) *wsBridge {
 	b := &wsBridge{
 		s: s, svc: svc, m: s.ws.metrics[svc.id], app: sess.header.ApplicationAddress, closeAt: sess.closeAt,
-		gw: newWSPeer(gw), be: newWSPeer(be),
+		gw: newWSPeer(gw, s.ws.timings.queue), be: newWSPeer(be, s.ws.timings.queue),
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b
