@@ -174,6 +174,11 @@ func (c *Client) Start(ctx context.Context) error {
 }
 
 func (c *Client) setState(st *sessionState) {
+	st.since = time.Now()
+	if cur := c.state.Load(); cur != nil {
+		cur.prev.Store(nil) // keep one session back, not the whole history
+		st.prev.Store(cur)
+	}
 	c.state.Store(st)
 	c.mu.Lock()
 	c.sessions = append(c.sessions, st.info())
@@ -265,21 +270,47 @@ type Result struct {
 	Messages [][]byte
 	// Resent: the WebSocket frame was sent again on a new connection after its first one closed.
 	Resent bool
+	// PreviousSession: the relay was refused in the new session just after a switch and sent
+	// again in the previous one.
+	PreviousSession bool
 	// GRPCStatus and GRPCMessage are the grpc-status and grpc-message of a gRPC answer.
 	GRPCStatus, GRPCMessage string
 }
 
+// PreviousSessionWindow is how long after a session switch a relay the relay miner refuses
+// as of an invalid session (relay_authenticator/1) is sent again in the previous session:
+// a relay miner that follows blocks a little behind the node the client polls does not know
+// the new session yet, and still accepts the previous one (its grace period).
+const PreviousSessionWindow = 30 * time.Second
+
 // Do sends one relay in the current session and verifies the answer. A relay that did not
 // end with a verified, decoded response is an *Error; the Result is returned in both cases
-// with whatever was learned.
+// with whatever was learned. Just after a session switch, a relay refused as of an invalid
+// session is sent again, once, in the previous session (Result.PreviousSession).
 func (c *Client) Do(ctx context.Context) (*Result, error) {
 	st := c.state.Load()
 	if st == nil {
 		return nil, fail(CategoryClient, "", "no session: call Start first")
 	}
+	res, err := c.doIn(ctx, st)
+	if prev := st.prev.Load(); prev != nil && invalidSession(err) && time.Since(st.since) < PreviousSessionWindow && ctx.Err() == nil {
+		res, err = c.doIn(ctx, prev)
+		res.PreviousSession = true
+	}
+	return res, err
+}
+
+// invalidSession reports a relay miner's refusal of the relay's session.
+func invalidSession(err error) bool {
+	cat, code := Classify(err)
+	return cat == CategoryRelayMinerError && code == "relay_authenticator/1"
+}
+
+// doIn sends one relay in session st.
+func (c *Client) doIn(ctx context.Context, st *sessionState) (*Result, error) {
 	if c.ws != nil {
 		res := &Result{Transport: TransportWebSocket}
-		return res, c.doWebSocket(ctx, res)
+		return res, c.doWebSocket(ctx, st, res)
 	}
 	t := st.pick()
 	res := &Result{Transport: c.cfg.Payload.Transport, Supplier: t.supplier, Endpoint: t.url, Header: st.header}

@@ -31,8 +31,21 @@
 // and operator key. Watch polls the chain height (query Status) and, once it passes the
 // session's end, loads the session that contains the new height; relays already built keep
 // the old header, which relay miners accept during the grace period. This is what lets a
-// load test run across session boundaries. With no Config.Supplier, relays go to the
-// session's suppliers in turn.
+// load test run across session boundaries. A relay miner that follows blocks a little behind
+// the node may refuse the new session for a moment (relay_authenticator/1): for
+// PreviousSessionWindow after a switch such a relay is sent again, once, in the previous
+// session, which it still accepts. With no Config.Supplier, relays go to the session's
+// suppliers in turn.
+//
+// # Transports
+//
+// jsonrpc, rest and cometbft relays are one POST and one answer. grpc relays are the same
+// with Rpc-Type 1 and a gRPC call as payload (GRPCFrame); a grpc-status other than 0 is a
+// grpc_status error. stream relays ask for SSE or NDJSON and read the answer frame by frame
+// (FrameReader), verifying every frame and the mined-response trailer. websocket relays are
+// frames on pooled connections (websocket.go), each answered by Config.Expect signed
+// responses; connections closed by the relay miner at a session's claim window are dialed
+// again.
 //
 // # Keys
 //

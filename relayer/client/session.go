@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
 	"github.com/pokt-network/poktroll/pkg/crypto/rings"
@@ -28,6 +29,10 @@ type sessionState struct {
 	targets []target
 	signer  *ring.Signer
 	next    atomic.Uint64 // round-robin over targets
+	// since is when the client switched to this session; prev the session before it, kept
+	// for the relays refused just after the switch (Client.Do).
+	since time.Time
+	prev  atomic.Pointer[sessionState]
 }
 
 func (s *sessionState) pick() *target {

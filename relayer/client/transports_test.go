@@ -430,3 +430,77 @@ func TestWebSocketUpgradeRefused(t *testing.T) {
 		t.Fatal(u)
 	}
 }
+
+// TestPreviousSessionRetry: just after a switch, a relay miner that does not know the new
+// session yet refuses it (relay_authenticator/1); the relay is sent again in the previous
+// session, over HTTP and on a WebSocket (whose connection stays open).
+func TestPreviousSessionRetry(t *testing.T) {
+	chain := newFakeChain(t, "")
+	sup := chain.suppliers[0].priv
+	refuse := func(h *sessiontypes.SessionHeader) []byte {
+		if h.SessionStartBlockHeight < 13 {
+			return nil
+		}
+		r := &servicetypes.RelayResponse{Meta: servicetypes.RelayResponseMetadata{SessionHeader: h},
+			RelayMinerError: &servicetypes.RelayMinerError{Codespace: "relay_authenticator", Code: 1, Description: "invalid session"}}
+		return marshalResp(t, r)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := readRelay(t, r)
+		if b := refuse(req.Meta.SessionHeader); b != nil {
+			w.Write(b)
+			return
+		}
+		w.Write(marshalResp(t, signed(t, req.Meta.SessionHeader, httpPayload(t, &sdktypes.POKTHTTPResponse{StatusCode: 200}), sup)))
+	}))
+	t.Cleanup(srv.Close)
+	var upgrades atomic.Int32
+	wsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		upgrades.Add(1)
+		defer ws.Close()
+		for {
+			_, b, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			req := &servicetypes.RelayRequest{}
+			if req.Unmarshal(b) != nil {
+				return
+			}
+			out := refuse(req.Meta.SessionHeader)
+			if out == nil {
+				out = marshalResp(t, signed(t, req.Meta.SessionHeader, req.Payload, sup))
+			}
+			if ws.WriteMessage(websocket.BinaryMessage, out) != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(func() { wsSrv.CloseClientConnections(); wsSrv.Close() })
+
+	for _, tc := range []struct {
+		url string
+		p   Payload
+	}{{srv.URL, Payload{Transport: TransportREST, Path: "/x"}}, {wsSrv.URL, Payload{Transport: TransportWebSocket, Body: []byte("m")}}} {
+		chain.setHeight(10)
+		c := transportClient(t, chain, tc.url, tc.p, nil)
+		if res, err := c.Do(t.Context()); err != nil || res.PreviousSession {
+			t.Fatalf("%s before the switch: %v", tc.p.Transport, err)
+		}
+		chain.setHeight(13)
+		if err := c.Refresh(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Do(t.Context())
+		if err != nil || !res.PreviousSession || !res.SignatureVerified || res.Header.SessionStartBlockHeight != 9 {
+			t.Fatalf("%s after the switch: %+v %v", tc.p.Transport, res, err)
+		}
+	}
+	if upgrades.Load() != 1 {
+		t.Fatalf("%d upgrades: the refusal closed the connection", upgrades.Load())
+	}
+}

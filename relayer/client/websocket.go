@@ -270,11 +270,14 @@ func (c *wsConn) closeErr() error {
 	return c.err
 }
 
-// doWebSocket sends one frame in the current session and verifies its responses; a frame
-// whose connection closed before any answer is built again and sent once more.
-func (c *Client) doWebSocket(ctx context.Context, res *Result) error {
+// doWebSocket sends one frame in session st and verifies its responses; a frame whose
+// connection closed before any answer is built again, in the session current by then, and
+// sent once more.
+func (c *Client) doWebSocket(ctx context.Context, st *sessionState, res *Result) error {
 	for attempt := 0; ; attempt++ {
-		st := c.state.Load()
+		if attempt > 0 {
+			st = c.state.Load()
+		}
 		t := st.pick()
 		res.Supplier, res.Endpoint, res.Header = t.supplier, t.url, st.header
 		body, err := c.build(st, t, res)
@@ -300,7 +303,11 @@ func (c *Client) doWebSocket(ctx context.Context, res *Result) error {
 		verr := c.verifyWS(msgs, res, t.pubKey)
 		res.Timings.Verify = time.Since(vstart)
 		if verr != nil {
-			conn.kill(verr) // the messages that follow could not be matched any more
+			// A refusal answered in turn (one message for one frame) leaves the connection in
+			// step; anything else and the messages that follow could no longer be matched.
+			if cat, _ := Classify(verr); cat != CategoryRelayMinerError || c.cfg.Expect > 1 {
+				conn.kill(verr)
+			}
 			return verr
 		}
 		if err == nil && len(msgs) > 0 {
