@@ -38,7 +38,11 @@ func WriteResult(w io.Writer, res *Result, relayErr error) {
 		if proto.Unmarshal(res.Request.Payload, hr) == nil {
 			p.kv("http", hr.Method+" "+hr.Url)
 			p.headers(hr.Header)
-			p.body(hr.BodyBz)
+			if res.Transport == TransportGRPC {
+				p.grpcBody(hr.BodyBz)
+			} else {
+				p.body(hr.BodyBz)
+			}
 		}
 		p.kv("relay request", fmt.Sprintf("%d bytes, ring signature %d bytes", res.RequestBytes, len(res.Request.Meta.Signature)))
 	}
@@ -68,11 +72,7 @@ func WriteResult(w io.Writer, res *Result, relayErr error) {
 		p.kv("status", fmt.Sprintf("%d", hr.StatusCode))
 		p.headers(hr.Header)
 		if res.Transport == TransportGRPC {
-			b := hr.BodyBz
-			if len(b) > 1024 {
-				b = b[:1024]
-			}
-			p.kv("body", fmt.Sprintf("%d bytes (length-prefixed gRPC messages): %x", len(hr.BodyBz), b))
+			p.grpcBody(hr.BodyBz)
 		} else {
 			p.body(hr.BodyBz)
 		}
@@ -114,6 +114,15 @@ func (p *printer) headers(h map[string]*sdktypes.Header) {
 	for _, k := range sortedHeaderKeys(h) {
 		p.kv("header", k+": "+strings.Join(h[k].Values, ", "))
 	}
+}
+
+// grpcBody prints length-prefixed gRPC messages in hex (they are binary protobuf).
+func (p *printer) grpcBody(b []byte) {
+	shown := b
+	if len(shown) > 1024 {
+		shown = shown[:1024]
+	}
+	p.kv("body", fmt.Sprintf("%d bytes (length-prefixed gRPC messages): %x", len(b), shown))
 }
 
 func (p *printer) body(b []byte) {

@@ -504,3 +504,30 @@ func TestPreviousSessionRetry(t *testing.T) {
 		t.Fatalf("%d upgrades: the refusal closed the connection", upgrades.Load())
 	}
 }
+
+// TestWriteResultNewTransports: gRPC bodies print in hex, streams their frames and first
+// frame, WebSocket relays their responses.
+func TestWriteResultNewTransports(t *testing.T) {
+	chain := newFakeChain(t, "")
+	c := transportClient(t, chain, grpcMiner(t, "0", func() *cosmossecp.PrivKey { return chain.suppliers[0].priv }).URL,
+		Payload{Transport: TransportGRPC, Path: "/backend.v1.Backend/Echo", Body: GRPCFrame([]byte("\x0a\x02hi"))}, nil)
+	res, err := c.Do(t.Context())
+	var b strings.Builder
+	WriteResult(&b, res, err)
+	for _, want := range []string{"http:          POST /backend.v1.Backend/Echo", "body:          9 bytes (length-prefixed gRPC messages): 00000000040a026869",
+		"grpc-status:   0", "signature:     verified"} {
+		if !strings.Contains(b.String(), want) {
+			t.Fatalf("lacks %q:\n%s", want, b.String())
+		}
+	}
+	var mode atomic.Int32
+	c = transportClient(t, chain, streamMiner(t, []string{"a\n\n", "b\n\n"}, &mode).URL, Payload{Transport: TransportStream}, nil)
+	res, err = c.Do(t.Context())
+	b.Reset()
+	WriteResult(&b, res, err)
+	for _, want := range []string{"frames:        2, every one signed", "trailer:       Pocket-Relay-Response verified", "first frame:", "body:          a\n\nb"} {
+		if !strings.Contains(b.String(), want) {
+			t.Fatalf("lacks %q:\n%s", want, b.String())
+		}
+	}
+}
