@@ -90,10 +90,7 @@ func keySummary(k *config.Keys) ([]string, error) {
 	}
 	addrs := m.Addresses()
 	lines := []string{fmt.Sprintf("%d operator address(es)", len(addrs))}
-	for _, a := range addrs {
-		lines = append(lines, a)
-	}
-	return lines, nil
+	return append(lines, addrs...), nil
 }
 
 func commonSections(c *config.Common) []section {

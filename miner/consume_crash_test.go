@@ -50,7 +50,7 @@ func TestConsumeCrashAnywhere(t *testing.T) {
 			cfgA.Hooks = &tcCrashHooks{step: tc.step, batch: batch}
 			_, wA, _ := tcRunConsumer(t, rdbA, cfgA)
 			<-wA.Done()
-			if err := wA.Stop(); !errors.Is(err, tcErrCrash) {
+			if err := wA.Stop(); !errors.Is(err, errTCCrash) {
 				t.Fatalf("first instance ended with %v, want the injected crash", err)
 			}
 			if hook.n.Load() != 0 {

@@ -109,7 +109,7 @@ func tcCounter(c prometheus.Metric) float64 {
 	return m.Gauge.GetValue()
 }
 
-var tcErrCrash = errors.New("injected crash")
+var errTCCrash = errors.New("injected crash")
 
 // tcCrashHooks fails the batch-th call of the hook named step, as a crash at that point would.
 type tcCrashHooks struct {
@@ -120,7 +120,7 @@ type tcCrashHooks struct {
 
 func (h *tcCrashHooks) at(step string) error {
 	if step == h.step && h.calls.Add(1) == h.batch {
-		return tcErrCrash
+		return errTCCrash
 	}
 	return nil
 }
@@ -136,7 +136,7 @@ type tcFailExec struct {
 	roundTrip atomic.Int64
 }
 
-var tcErrInjectedExec = errors.New("injected EXEC failure")
+var errTCInjectedExec = errors.New("injected EXEC failure")
 
 func (h *tcFailExec) DialHook(next redis.DialHook) redis.DialHook {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) { return next(ctx, network, addr) }
@@ -155,7 +155,7 @@ func (h *tcFailExec) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 		for _, c := range cmds {
 			if c.Name() == "exec" && h.n.Load() > 0 {
 				h.n.Add(-1)
-				return tcErrInjectedExec
+				return errTCInjectedExec
 			}
 		}
 		return next(ctx, cmds)

@@ -13,8 +13,6 @@ import (
 	"github.com/alitto/pond/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
-	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/h2c"
 
 	"github.com/shannon-ops/pocket-relay-miner/config"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
@@ -123,8 +121,13 @@ func (s *Server) Run(ctx context.Context) error {
 // shutdown timeout) for in-flight relays, and finishes queued post-response work before it
 // returns. The caller flushes the publisher afterwards.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// HTTP/1.1 and unencrypted HTTP/2 (h2c, prior knowledge) on one port.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
 	srv := &http.Server{
-		Handler:           h2c.NewHandler(s, &http2.Server{}),
+		Handler:           s,
+		Protocols:         &protocols,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          nil,

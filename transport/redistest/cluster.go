@@ -141,12 +141,12 @@ func (c *Cluster) healthy(ctx context.Context) bool {
 	for _, m := range c.Masters {
 		cl := m.Client()
 		info, err := cl.ClusterInfo(ctx).Result()
-		var slots []redis.ClusterSlot
+		var shards []redis.ClusterShard
 		if err == nil {
-			slots, err = cl.ClusterSlots(ctx).Result()
+			shards, err = cl.ClusterShards(ctx).Result()
 		}
 		_ = cl.Close()
-		if err != nil || !strings.Contains(info, "cluster_state:ok") || len(slots) != len(c.Masters) {
+		if err != nil || !strings.Contains(info, "cluster_state:ok") || len(shards) != len(c.Masters) {
 			return false
 		}
 	}
