@@ -39,7 +39,13 @@ func TestConsumeAppliesStream(t *testing.T) {
 	cfg := tcTestConsumerConfig(tcTestSupplier, "a", rdb, t)
 	_, w, m := tcRunConsumer(t, rdb, cfg)
 	tcWaitDrained(t, rdb, tcTestSupplier)
-	tcEventually(t, 5e9, "metrics", func() bool { return tcCounter(m.applied.WithLabelValues(tcTestSupplier)) == 700 })
+	// Counters move after the EXEC that acknowledged their entries returns: wait for all of them.
+	tcEventually(t, 5e9, "metrics", func() bool {
+		return tcCounter(m.applied.WithLabelValues(tcTestSupplier)) == 700 &&
+			tcCounter(m.duplicate.WithLabelValues(tcTestSupplier)) >= 120 &&
+			tcCounter(m.rejected.WithLabelValues(tcTestSupplier, string(reasonMalformed))) >= 3 &&
+			tcCounter(m.rejected.WithLabelValues(tcTestSupplier, string(reasonWrongSupplier))) >= 1
+	})
 	if got := tcCounter(m.duplicate.WithLabelValues(tcTestSupplier)); got != 120 {
 		t.Errorf("duplicates %v, want 120", got)
 	}
