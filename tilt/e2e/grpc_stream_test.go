@@ -10,10 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,9 +25,6 @@ import (
 	"github.com/shannon-ops/pocket-relay-miner/relayer"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/client"
 	"github.com/shannon-ops/pocket-relay-miner/tilt/backend"
-	"github.com/shannon-ops/pocket-relay-miner/tilt/localnet"
-	"github.com/shannon-ops/pocket-relay-miner/transport"
-	"github.com/shannon-ops/pocket-relay-miner/transport/redistest"
 )
 
 const (
@@ -44,69 +37,9 @@ const (
 // the backend-server (it serves gRPC over h2c on its HTTP port), publishing to a fresh
 // redis-server.
 func startStreamRelayer(t *testing.T, ctx context.Context) *ourRelayer {
-	t.Helper()
-	root, err := localnet.RepoRoot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "pocket-relay-miner")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/pocket-relay-miner")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build relayer: %v\n%s", err, out)
-	}
-	rs := redistest.Start(t)
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opsPort, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, opsAddr := "127.0.0.1:"+strconv.Itoa(port), "127.0.0.1:"+strconv.Itoa(opsPort)
-	cfg := fmt.Sprintf(`listen_addr: %s
-redis: {url: %q, key_prefix: e2e}
-pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true}
-keys:
-  keyring: {backend: test, dir: %q, key_names: [%s]}
-default_max_body_bytes: 64KiB
-services:
-  %s:
-    validation_mode: eager
-    backends:
-      jsonrpc: {url: %q, timeout: 10s}
-      rest: {url: %q, timeout: 10s}
-      grpc: {url: %q, timeout: 10s}
-meter: {enabled: true, fail_mode: closed}
-metrics: {enabled: true, addr: %s}
-health: {addr: %s}
-logging: {level: info, format: console}
-shutdown_timeout: 10s
-`, addr, rs.URL(), chain.RPCURL, chain.GRPCAddr, chain.Home, chain.Accounts.Supplier.Name,
-		chain.ServiceID, chain.BackendURL, chain.BackendURL, chain.BackendURL, opsAddr, opsAddr)
-	cfgPath := filepath.Join(dir, "relayer.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p, err := chain.StartProcess(ctx, localnet.ProcessSpec{Name: "relayer-stream", Binary: bin, Addrs: []string{addr, opsAddr},
-		Args: []string{"relayer", "--config", cfgPath, "--block-time", "1s"}})
-	if err != nil {
-		t.Fatalf("start relayer: %v (log %s)", err, logTail(p))
-	}
-	r := &ourRelayer{bin: bin, cfgPath: cfgPath, url: "http://" + addr, opsURL: "http://" + opsAddr, proc: p, rdb: rs.Client(),
-		stream: transport.MustKeys("e2e").RelayStream(chain.Accounts.Supplier.Address)}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := p.Stop(sctx); err != nil {
-			t.Errorf("stop relayer: %v", err)
-		}
-		t.Logf("relayer log tail:\n%s", logTail(p))
-	})
-	r.waitReady(t, ctx)
-	return r
+	return startRelayerWith(t, ctx, relayerSpec{name: "relayer-stream", backends: map[string]string{
+		"jsonrpc": chain.BackendURL, "rest": chain.BackendURL, "grpc": chain.BackendURL,
+	}})
 }
 
 // relayAs builds RelayRequests for one session as app1, ring-signed over {app1, gateway1}, and

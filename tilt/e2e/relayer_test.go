@@ -7,11 +7,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,10 +41,21 @@ type ourRelayer struct {
 	stream       string
 }
 
-// startRelayer builds the binary and starts `pocket-relay-miner relayer` for supplier1 (its key
-// from the chain's test keyring), forwarding the service to the backend-server, publishing to
-// a fresh redis-server.
+// relayerSpec is what differs between the relayers the e2e tests start.
+type relayerSpec struct {
+	name     string            // process name in the stack
+	scheme   string            // scheme of ourRelayer.url: "http" (default) or "ws"
+	backends map[string]string // rpc type → backend URL
+}
+
+// startRelayer starts our relayer for supplier1 with a jsonrpc backend (the backend-server).
 func startRelayer(t *testing.T, ctx context.Context) *ourRelayer {
+	return startRelayerWith(t, ctx, relayerSpec{name: "relayer", backends: map[string]string{"jsonrpc": chain.BackendURL}})
+}
+
+// startRelayerWith builds the binary and starts `pocket-relay-miner relayer` for supplier1 (its
+// key from the chain's test keyring) with spec's backends, publishing to a fresh redis-server.
+func startRelayerWith(t *testing.T, ctx context.Context, spec relayerSpec) *ourRelayer {
 	t.Helper()
 	root, err := localnet.RepoRoot(ctx)
 	if err != nil {
@@ -64,6 +78,10 @@ func startRelayer(t *testing.T, ctx context.Context) *ourRelayer {
 		t.Fatal(err)
 	}
 	addr, opsAddr := "127.0.0.1:"+strconv.Itoa(port), "127.0.0.1:"+strconv.Itoa(opsPort)
+	var backends strings.Builder
+	for _, rpcType := range slices.Sorted(maps.Keys(spec.backends)) {
+		fmt.Fprintf(&backends, "      %s: {url: %q, timeout: 10s}\n", rpcType, spec.backends[rpcType])
+	}
 	cfg := fmt.Sprintf(`listen_addr: %s
 redis: {url: %q, key_prefix: e2e}
 pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true}
@@ -74,24 +92,27 @@ services:
   %s:
     validation_mode: eager
     backends:
-      jsonrpc: {url: %q, timeout: 10s}
-meter: {enabled: true, fail_mode: closed}
+%smeter: {enabled: true, fail_mode: closed}
 metrics: {enabled: true, addr: %s}
 health: {addr: %s}
 logging: {level: info, format: console}
 shutdown_timeout: 10s
 `, addr, rs.URL(), chain.RPCURL, chain.GRPCAddr, chain.Home, chain.Accounts.Supplier.Name,
-		chain.ServiceID, chain.BackendURL, opsAddr, opsAddr)
+		chain.ServiceID, backends.String(), opsAddr, opsAddr)
 	cfgPath := filepath.Join(dir, "relayer.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p, err := chain.StartProcess(ctx, localnet.ProcessSpec{Name: "relayer", Binary: bin, Addrs: []string{addr, opsAddr},
+	p, err := chain.StartProcess(ctx, localnet.ProcessSpec{Name: spec.name, Binary: bin, Addrs: []string{addr, opsAddr},
 		Args: []string{"relayer", "--config", cfgPath, "--block-time", "1s"}})
 	if err != nil {
 		t.Fatalf("start relayer: %v (log %s)", err, logTail(p))
 	}
-	r := &ourRelayer{bin: bin, cfgPath: cfgPath, url: "http://" + addr, opsURL: "http://" + opsAddr, proc: p, rdb: rs.Client(),
+	scheme := spec.scheme
+	if scheme == "" {
+		scheme = "http"
+	}
+	r := &ourRelayer{bin: bin, cfgPath: cfgPath, url: scheme + "://" + addr, opsURL: "http://" + opsAddr, proc: p, rdb: rs.Client(),
 		stream: transport.MustKeys("e2e").RelayStream(chain.Accounts.Supplier.Address)}
 	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
