@@ -70,14 +70,17 @@ func (v *validator) validate(ctx context.Context, req *servicetypes.RelayRequest
 func (v *validator) validateSlow(ctx context.Context, req *servicetypes.RelayRequest, cur int64) (*sessionEntry, error) {
 	h := req.Meta.SessionHeader
 	start, end := h.SessionStartBlockHeight, h.SessionEndBlockHeight
-	if start > cur+1 { // one block of slack for a client that saw a block we have not
-		return nil, reject(reasonInvalidSession, "session starts at %d, after the current height %d", start, cur)
-	}
 	// Timing uses the params in effect at the session end height; while the session is
 	// running those are the params at the current height (changes apply at session starts).
 	params, err := v.chain.SharedParamsAt(ctx, min(end, cur))
 	if err != nil {
 		return nil, chainError(reasonInvalidSession, "shared params", err)
+	}
+	// Our height can trail the client's (a block feed catching up, a miner that stopped
+	// publishing blocks): a session up to one session length ahead is looked up on chain at its
+	// own start height below, which fails unless the chain has reached it. Further is refused.
+	if start > cur+int64(params.NumBlocksPerSession) {
+		return nil, reject(reasonInvalidSession, "session starts at %d, more than a session after the current height %d", start, cur)
 	}
 	// A session that starts at the block after ours (the client saw it first) is looked up at
 	// its own start height: asking at our height would return the previous session.
