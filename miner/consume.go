@@ -127,10 +127,10 @@ type Consumer struct {
 	log    zerolog.Logger
 	m      *supplierMetrics
 
-	mu    sync.Mutex       // serializes batches (consume and reclaim) and tree access
-	trees map[string]*Tree // by session id
-	ids   []string         // reused per batch
-	dirty []*Tree          // reused per batch
+	mu       sync.Mutex       // serializes batches (consume and reclaim) and tree access
+	trees    map[string]*Tree // by session id
+	flight   *flight          // the batch whose commit is running, nil if none
+	deferred error            // a failed flight landed outside apply (flush), for the next apply
 }
 
 // NewConsumer validates cfg and builds a consumer; it starts nothing and does no I/O.
@@ -166,6 +166,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	g.Go(func() error { return c.reclaim(gctx) })
 	err := g.Wait()
 	c.mu.Lock()
+	if ferr := c.flush(); ferr != nil {
+		err = errors.Join(err, ferr)
+	}
 	for id, t := range c.trees {
 		t.Close()
 		delete(c.trees, id)
@@ -262,6 +265,7 @@ func wait(ctx context.Context, d time.Duration) bool {
 func (c *Consumer) Seal(ctx context.Context, h SessionHeader) (*Tree, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	_ = c.flush() // the flight may hold the session's last relays; a failure is the loop's to handle
 	t, ok := c.trees[h.SessionID]
 	if !ok {
 		return OpenTree(ctx, c.rdb, c.keys, h)

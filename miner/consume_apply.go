@@ -30,51 +30,123 @@ func (b *batchTally) reject(r rejectReason) {
 	}
 }
 
-// apply inserts the relays of entries into their session trees and commits the batch (nodes,
-// roots, XACK of every entry) in one fenced transaction. Consume and reclaim both call it; it
-// holds the consumer's lock, so batches never interleave. On any error nothing of the batch is
-// acknowledged, the trees it touched are dropped from memory (the next use reloads them from
-// their committed state), and the entries stay pending to be read again.
+// flight is a batch whose commit transaction runs in its own goroutine while the consumer
+// applies the next batch: the tree work of batch n+1 (CPU in this process) overlaps the EXEC of
+// batch n (CPU in redis-server). Only one flight is ever open, and batch n+1's transaction is
+// sent only after batch n's landed, so Redis always holds a prefix of whole batches.
+type flight struct {
+	done    chan struct{}
+	err     error // written before done is closed
+	changes []*treeChanges
+	entries int
+	tally   batchTally
+	begin   time.Time
+}
+
+// apply inserts the relays of entries into their session trees, takes the changes out of the
+// trees, waits for the previous batch's commit to land and then starts this batch's commit (nodes,
+// roots, XACK of every entry) in one fenced transaction, without waiting for it. Consume and
+// reclaim both call it; it holds the consumer's lock, so batches never interleave. An empty
+// batch only lands the open flight, so an idle consumer has everything committed.
+//
+// On any error (of this batch or of the flight it waited for) nothing more is sent, every tree
+// ahead of Redis is dropped from memory (the next use reloads it from its committed state), and
+// the entries of the failed batches stay pending, to be read again.
 func (c *Consumer) apply(ctx context.Context, entries []redis.XMessage) error {
-	if len(entries) == 0 {
-		return nil
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	begin := time.Now()
+	if err := c.takeDeferred(); err != nil {
+		return c.abort(err)
+	}
+	if len(entries) == 0 {
+		return c.land()
+	}
+	f := &flight{done: make(chan struct{}), entries: len(entries), begin: time.Now()}
 	if err := c.hooks.AfterRead(len(entries)); err != nil {
-		return &hookError{err}
+		return c.abort(&hookError{err})
 	}
-	ids := c.ids[:0]
-	var tally batchTally
+	ids := make([]string, len(entries))
 	for i := range entries {
-		ids = append(ids, entries[i].ID)
-		if err := c.applyEntry(ctx, &entries[i], &tally); err != nil {
-			c.discardDirty()
-			return err
+		ids[i] = entries[i].ID
+		if err := c.applyEntry(ctx, &entries[i], &f.tally); err != nil {
+			return c.abort(err)
 		}
 	}
-	c.ids = ids[:0]
 	if err := c.hooks.AfterApply(len(entries)); err != nil {
-		c.discardDirty()
-		return &hookError{err}
+		return c.abort(&hookError{err})
 	}
-	dirty := c.dirtyTrees()
-	for _, t := range dirty {
-		if err := t.prepare(); err != nil {
-			c.discardDirty()
-			return err
+	for _, t := range c.trees {
+		if !t.dirty {
+			continue
 		}
+		ch, err := t.take()
+		if err != nil {
+			return c.abort(err)
+		}
+		f.changes = append(f.changes, ch)
 	}
-	if err := commitBatch(ctx, c.rdb, c.cfg.Fence, c.stream, ids, dirty); err != nil {
-		c.discardDirty()
+	if err := c.land(); err != nil {
 		return err
 	}
-	c.record(&tally, len(entries), time.Since(begin))
-	if err := c.hooks.AfterCommit(len(entries)); err != nil {
+	c.flight = f
+	go func() {
+		defer close(f.done)
+		f.err = commitBatch(ctx, c.rdb, c.cfg.Fence, c.stream, ids, f.changes)
+	}()
+	return nil
+}
+
+// land waits for the open flight, if any. Once it landed the trees take back their buffers and
+// the batch reaches the metrics; if it failed, every tree ahead of Redis is dropped and its
+// error returned. Called with c.mu held.
+func (c *Consumer) land() error {
+	f := c.flight
+	if f == nil {
+		return nil
+	}
+	<-f.done
+	c.flight = nil
+	if f.err != nil {
+		c.discardUnsynced()
+		return f.err
+	}
+	for _, ch := range f.changes {
+		ch.landed()
+	}
+	c.record(&f.tally, f.entries, time.Since(f.begin))
+	if err := c.hooks.AfterCommit(f.entries); err != nil {
 		return &hookError{err}
 	}
 	return nil
+}
+
+// abort ends a batch that failed before its commit was sent: it lands the open flight (whose
+// goroutine must not outlive the batch), drops every tree ahead of Redis and returns err, joined
+// with the flight's error if it failed too. Called with c.mu held.
+func (c *Consumer) abort(err error) error {
+	if ferr := c.land(); ferr != nil {
+		err = errors.Join(err, ferr)
+	}
+	c.discardUnsynced()
+	return err
+}
+
+// flush lands the open flight for a caller outside the apply path (Seal, Run's end). Its error
+// is kept for the next apply, so the consumer's loop still sees a failed commit and replays.
+// Called with c.mu held.
+func (c *Consumer) flush() error {
+	err := c.land()
+	if err != nil {
+		c.deferred = errors.Join(c.deferred, err)
+	}
+	return err
+}
+
+// takeDeferred returns and clears the error of a flight landed by flush.
+func (c *Consumer) takeDeferred() error {
+	err := c.deferred
+	c.deferred = nil
+	return err
 }
 
 // applyEntry decodes one entry and inserts its relay. Entries that can never be inserted are
@@ -131,23 +203,12 @@ func (c *Consumer) tree(ctx context.Context, h SessionHeader) (*Tree, error) {
 	return t, nil
 }
 
-// dirtyTrees returns the trees changed since their last commit.
-func (c *Consumer) dirtyTrees() []*Tree {
-	d := c.dirty[:0]
-	for _, t := range c.trees {
-		if t.dirty {
-			d = append(d, t)
-		}
-	}
-	c.dirty = d[:0]
-	return d
-}
-
-// discardDirty drops every tree with uncommitted changes; it is reloaded from Redis when next
-// needed, so memory never runs ahead of the committed state after a failed batch.
-func (c *Consumer) discardDirty() {
+// discardUnsynced drops every tree that is ahead of Redis (relays not taken yet, or taken by a
+// batch whose commit has not landed); it is reloaded from Redis when next needed, so memory
+// never runs ahead of the committed state after a failed batch.
+func (c *Consumer) discardUnsynced() {
 	for id, t := range c.trees {
-		if t.dirty {
+		if t.dirty || t.unsynced > 0 {
 			t.Close()
 			delete(c.trees, id)
 		}

@@ -65,6 +65,7 @@ func TestConsumeCrashAnywhere(t *testing.T) {
 			_, _, mB := tcRunConsumer(t, admin, cfgB)
 			tcWaitDrained(t, admin, tcTestSupplier)
 			tcAssertRoot(t, admin, tcTestSupplier, tcTestSession, msgs)
+			tcAssertTreeComplete(t, admin, tcTestSupplier, tcTestSession, msgs)
 			if n, _ := admin.HGet(context.Background(), tcTestKeys.TreeMeta(tcTestSupplier, tcTestSession), metaCount).Result(); n != "1000" {
 				t.Fatalf("count %s, want 1000", n)
 			}
@@ -76,7 +77,8 @@ func TestConsumeCrashAnywhere(t *testing.T) {
 }
 
 // TestConsumeCommitFailureRecovers fails some commits of a running consumer (EXEC never reaches
-// Redis); it replays its pending entries and ends with every relay applied once.
+// Redis) while it applies the next batch on top of the failing one; it drops that batch too,
+// replays its pending entries and ends with every relay applied once and every node in Redis.
 func TestConsumeCommitFailureRecovers(t *testing.T) {
 	srv := redistest.Start(t)
 	admin := srv.Client()
@@ -91,8 +93,37 @@ func TestConsumeCommitFailureRecovers(t *testing.T) {
 	_, _, m := tcRunConsumer(t, rdb, tcTestConsumerConfig(tcTestSupplier, "a", admin, t))
 	tcWaitDrained(t, admin, tcTestSupplier)
 	tcAssertRoot(t, admin, tcTestSupplier, tcTestSession, msgs)
+	tcAssertTreeComplete(t, admin, tcTestSupplier, tcTestSession, msgs)
 	tcEventually(t, 5*time.Second, "applied counter", func() bool {
 		return tcCounter(m.applied.WithLabelValues(tcTestSupplier)) == 600
+	})
+}
+
+// TestConsumeEveryOtherCommitFails fails every third transaction: each failure hits a batch whose
+// predecessor landed and that the next batch was applied on top of. That next batch must be
+// dropped, not committed over nodes Redis never received.
+func TestConsumeEveryOtherCommitFails(t *testing.T) {
+	srv := redistest.Start(t)
+	admin := srv.Client()
+	defer admin.Close()
+	hook := &tcFailExec{}
+	hook.every.Store(3)
+	rdb := srv.Client()
+	defer rdb.Close()
+	rdb.AddHook(hook)
+	msgs := tcRelays(tcTestSupplier, tcTestSession, 0, 1500)
+	tcXadd(t, admin, msgs...)
+	cfg := tcTestConsumerConfig(tcTestSupplier, "a", admin, t)
+	cfg.BatchSize = 50
+	_, _, m := tcRunConsumer(t, rdb, cfg)
+	tcWaitDrained(t, admin, tcTestSupplier)
+	tcAssertRoot(t, admin, tcTestSupplier, tcTestSession, msgs)
+	tcAssertTreeComplete(t, admin, tcTestSupplier, tcTestSession, msgs)
+	if hook.execs.Load() < 3 {
+		t.Fatal("no transaction failed")
+	}
+	tcEventually(t, 5*time.Second, "applied counter", func() bool {
+		return tcCounter(m.applied.WithLabelValues(tcTestSupplier)) == 1500
 	})
 }
 
@@ -124,11 +155,12 @@ func TestConsumeCluster(t *testing.T) {
 	if _, err := tr.Insert(&m); err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.prepare(); err != nil {
+	ch, err := tr.take()
+	if err != nil {
 		t.Fatal(err)
 	}
 	stale := leader.Fence{Key: tcTestKeys.SupplierLease(tcTestSupplier), Value: "ghost#1", Token: 1}
-	err = commitBatch(ctx, rdb, stale, tcTestKeys.RelayStream(tcTestSupplier), nil, []*Tree{tr})
+	err = commitBatch(ctx, rdb, stale, tcTestKeys.RelayStream(tcTestSupplier), nil, []*treeChanges{ch})
 	if !errors.Is(err, leader.ErrLeaseLost) {
 		t.Fatalf("stale commit on cluster: %v, want ErrLeaseLost", err)
 	}

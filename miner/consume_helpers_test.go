@@ -97,6 +97,24 @@ func tcAssertRoot(t testing.TB, rdb redis.UniversalClient, supplier, session str
 	}
 }
 
+// tcAssertTreeComplete opens the committed tree from Redis as a new owner would and reads every
+// relay of msgs back through the trie: a node missing from Redis (a batch committed on top of one
+// that never landed) fails the read.
+func tcAssertTreeComplete(t testing.TB, rdb redis.UniversalClient, supplier, session string, msgs []transport.Message) {
+	t.Helper()
+	tr, err := openTree(context.Background(), rdb, tcTestKeys, tcTestHeader(supplier, session), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	for i := range msgs {
+		v, w, err := tr.trie.Get(msgs[i].RelayHash[:])
+		if err != nil || !bytes.Equal(v, msgs[i].Relay) || w != msgs[i].ComputeUnitsPerRelay {
+			t.Fatalf("relay %d read back from the committed tree: %d bytes, weight %d, %v", i, len(v), w, err)
+		}
+	}
+}
+
 // tcCounter reads the value of one tcCounter or gauge child.
 func tcCounter(c prometheus.Metric) float64 {
 	var m dto.Metric
@@ -134,6 +152,9 @@ func (h *tcCrashHooks) AfterCommit(int) error { return h.at("after_commit") }
 type tcFailExec struct {
 	n         atomic.Int32
 	roundTrip atomic.Int64
+	// every, when > 0, fails each every-th transaction instead (n is then ignored), so a
+	// failure can hit a batch whose predecessor landed.
+	every, execs atomic.Int32
 }
 
 var errTCInjectedExec = errors.New("injected EXEC failure")
@@ -153,7 +174,13 @@ func (h *tcFailExec) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		h.roundTrip.Add(1)
 		for _, c := range cmds {
-			if c.Name() == "exec" && h.n.Load() > 0 {
+			if c.Name() != "exec" {
+				continue
+			}
+			if e := h.every.Load(); e > 0 && h.execs.Add(1)%e == 0 {
+				return errTCInjectedExec
+			}
+			if h.n.Load() > 0 {
 				h.n.Add(-1)
 				return errTCInjectedExec
 			}

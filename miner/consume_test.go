@@ -133,7 +133,10 @@ func TestConsumeStaleOwnerCommitRejected(t *testing.T) {
 	rdb.Del(ctx, cfg.Fence.Key)
 	newCfg := tcTestConsumerConfig(tcTestSupplier, "new", rdb, t)
 
-	err = old.apply(ctx, entries)
+	err = old.apply(ctx, entries) // starts the commit
+	if err == nil {
+		err = old.apply(ctx, nil) // lands it
+	}
 	if !errors.Is(err, leader.ErrLeaseLost) {
 		t.Fatalf("stale commit: %v, want ErrLeaseLost", err)
 	}

@@ -14,16 +14,17 @@
 //     header fields app, service, start, end.
 //
 // The owning replica keeps the tree in memory: the trie holds every node it has built or
-// resolved, and its store (nodeStore) only buffers the nodes written and orphaned since the last
-// commit. A batch therefore costs no Redis round trip until it is committed. The consumer of a
+// resolved, and its store (nodeStore) only buffers the nodes written since the last batch was taken
+// for its commit. A batch therefore costs no Redis round trip until it is committed. The consumer of a
 // replica that takes over a supplier opens each tree it mines from its committed root
-// (ImportSparseMerkleSumTrie) and loads the committed nodes with HSCAN in one pass. OpenTree,
+// (ImportSparseMerkleSumTrie) and loads the nodes reachable from that root, one pipelined HMGET
+// per trie level (orphans left by earlier commits are never read). OpenTree,
 // used to claim and prove a sealed tree, is lazy: it reads only the meta, then the nodes a proof
 // visits one HGET each, and loads the whole hash only after lazyGets of them.
 //
 // Memory per tree is about count × (relay bytes + 250 B): every leaf holds its relay (the value
 // hasher is nil), plus one inner node per leaf. A tree resumed from Redis also keeps the raw
-// encodings it loaded, up to twice that. Seal hands a tree to the session lifecycle and the
+// encodings of its live nodes, up to twice that. Seal hands a tree to the session lifecycle and the
 // consumer forgets it; Tree.Close drops the memory, Tree.Delete also the Redis keys.
 //
 // # Consumption
@@ -40,7 +41,11 @@
 //     replica, or this one after a failed batch). It also measures the stream lag.
 //
 // Both feed one apply path under one lock: decode each entry, route its relay to its session's
-// tree, insert it, then commit the batch.
+// tree, insert it, then commit the batch. The commit is pipelined: a batch's transaction runs in
+// its own goroutine (a flight) while the next batch is read and applied, so the tree work of
+// batch n+1 (CPU here) overlaps the EXEC of batch n (CPU in redis-server). At most one flight is
+// open; batch n+1's transaction is sent only after batch n's landed, and a batch that finds the
+// flight failed is dropped with it. An empty read, Seal and the end of Run land the open flight.
 //
 // # Invariants
 //
@@ -50,8 +55,9 @@
 // only while the commit's lease holding is current, so a stale owner's commit fails with
 // leader.ErrLeaseLost, writes nothing and leaves its entries pending for the new owner. A crash
 // at any instant therefore loses no acknowledged relay, and after a failed batch the consumer
-// drops the trees it touched (the next use reloads their committed state) and replays its
-// pending entries.
+// drops every tree that is ahead of Redis (touched by the failed batch or by the batch applied
+// on top of it while it was in flight; the next use reloads their committed state) and replays
+// its pending entries. Redis thus only ever holds the effect of a prefix of whole batches.
 //
 // The relay hash is the leaf key and Insert checks it first against the tree's in-memory set of
 // relay paths (built from the loaded leaves when a tree is resumed; the trie is asked only when

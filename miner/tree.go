@@ -1,6 +1,7 @@
 package miner
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -76,7 +77,10 @@ type Tree struct {
 
 	store *nodeStore
 	trie  *smt.SMST
-	dirty bool // relays inserted since the last commit
+	dirty bool // relays inserted since the last take
+	// unsynced counts the batches taken from the tree whose commit has not landed yet: while it
+	// is > 0 the trie is ahead of Redis.
+	unsynced int
 	// paths holds the trie path (sha256 of the relay hash) of every relay in the trie, so
 	// Insert detects a duplicate without walking the trie. nil means unknown (a resumed tree
 	// whose leaves could not be enumerated): Insert then asks the trie.
@@ -96,7 +100,7 @@ func newTrieSpecOpts() []smt.TrieSpecOption { return []smt.TrieSpecOption{smt.Wi
 // otherwise imported from the committed root. h is used as the header of a new tree; a committed
 // tree keeps its own. It reads only the tree's meta (one HGETALL): Root, Count and Sum need no
 // node, and the nodes ProveClosest (or an Insert) visits are read on demand, one HGET each, until
-// lazyGets of them were read, after which the whole hash is loaded at once (HSCAN). So opening a
+// lazyGets of them were read, after which every node reachable from the root is loaded at once. So opening a
 // sealed tree to claim and prove it costs a few round trips whatever its size. The consumer
 // opens the trees it mines with every committed node loaded up front instead (openTree).
 func OpenTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Keys, h SessionHeader) (*Tree, error) {
@@ -104,14 +108,14 @@ func OpenTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Key
 }
 
 // openTree is OpenTree; with eager, a committed tree also gets every committed node loaded
-// (HSCAN) and the set of its relay paths, as the consumer needs before inserting.
+// (nodeStore.load: one pipelined HMGET per trie level) and the set of its relay paths, as the consumer needs before inserting.
 func openTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Keys, h SessionHeader, eager bool) (*Tree, error) {
 	t := &Tree{
 		header: h,
 		nodes:  keys.TreeNodes(h.Supplier, h.SessionID),
 		meta:   keys.TreeMeta(h.Supplier, h.SessionID),
 	}
-	t.store = newNodeStore(rdb, t.nodes)
+	t.store = newNodeStore(rdb, t.nodes, nil)
 	meta, err := rdb.HGetAll(ctx, t.meta).Result()
 	if err != nil {
 		return nil, fmt.Errorf("open tree %s: %w", t.meta, err)
@@ -128,6 +132,7 @@ func openTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Key
 	if err := t.parseMeta(meta); err != nil {
 		return nil, fmt.Errorf("open tree %s: %w", t.meta, err)
 	}
+	t.store.root = []byte(root)
 	t.trie = smt.ImportSparseMerkleSumTrie(t.store, sha256.New(), []byte(root), newTrieSpecOpts()...)
 	if eager {
 		if err := t.store.load(ctx); err != nil {
@@ -196,42 +201,70 @@ func (t *Tree) Insert(m *transport.Message) (added bool, err error) {
 	return true, nil
 }
 
-// prepare runs the trie's Commit, which computes every dirty node and hands the writes and
-// orphan deletions to the store. It must be followed by queue and then commitDone or a discard
-// of the whole Tree (the trie marks its nodes persisted).
-func (t *Tree) prepare() error {
-	if err := t.trie.Commit(); err != nil {
-		return fmt.Errorf("commit trie %s: %w", t.nodes, err)
-	}
-	return nil
+// treeChanges is what one batch changed in one tree: the node writes and the new meta. Tree.take
+// moves them out of the tree, so the tree can take the next batch while this one's commit
+// transaction runs; landed gives the buffers back once Redis holds them.
+type treeChanges struct {
+	t     *Tree
+	nodes []nodeArg
+	root  []byte // 48-byte root after the batch
+	cupr  uint64
+	first string
+	ttl   time.Duration
 }
 
-// queue adds the tree's pending node changes and its new meta (root, count, sum, header) to p.
-func (t *Tree) queue(ctx context.Context, p redis.Pipeliner) {
-	t.store.queueChanges(ctx, p, t.nodes)
-	root := t.trie.Root()
+// take runs the trie's Commit, which computes every node the batch changed and hands its
+// encoding to the store, and moves those writes and the new root out of the tree. Until the
+// changes have landed (or the tree is dropped) the tree counts as unsynced: a failed commit
+// must drop it, since its trie is ahead of Redis.
+func (t *Tree) take() (*treeChanges, error) {
+	if err := t.trie.Commit(); err != nil {
+		return nil, fmt.Errorf("commit trie %s: %w", t.nodes, err)
+	}
+	ttl := t.ttl
+	if ttl <= 0 {
+		ttl = DefaultTreeTTL
+	}
+	t.dirty = false
+	t.unsynced++
+	return &treeChanges{
+		t: t, nodes: t.store.take(), root: bytes.Clone(t.trie.Root()),
+		cupr: t.cupr, first: t.first, ttl: ttl,
+	}, nil
+}
+
+// queue adds the batch's node writes and the tree's new meta (root, count, sum, header) to p.
+func (ch *treeChanges) queue(ctx context.Context, p redis.Pipeliner) {
+	t, root := ch.t, smt.MerkleSumRoot(ch.root)
+	queueNodes(ctx, p, t.nodes, ch.nodes)
 	fields := []any{
-		metaRoot, []byte(root),
+		metaRoot, ch.root,
 		metaCount, strconv.FormatUint(root.MustCount(), 10),
 		metaSum, strconv.FormatUint(root.MustSum(), 10),
-		metaCUPR, strconv.FormatUint(t.cupr, 10),
+		metaCUPR, strconv.FormatUint(ch.cupr, 10),
 		metaApp, t.header.Application,
 		metaService, t.header.ServiceID,
 		metaStart, strconv.FormatInt(t.header.StartHeight, 10),
 		metaEnd, strconv.FormatInt(t.header.EndHeight, 10),
 	}
-	if t.first != "" {
-		fields = append(fields, metaFirst, t.first)
+	if ch.first != "" {
+		fields = append(fields, metaFirst, ch.first)
 	}
 	p.HSet(ctx, t.meta, fields...)
-	ttl := t.ttl
-	if ttl <= 0 {
-		ttl = DefaultTreeTTL
-	}
 	for _, k := range [...]string{t.nodes, t.meta} {
-		p.ExpireNX(ctx, k, ttl)
-		p.ExpireGT(ctx, k, ttl)
+		p.ExpireNX(ctx, k, ch.ttl)
+		p.ExpireGT(ctx, k, ch.ttl)
 	}
+}
+
+// landed records that Redis holds the changes. It must be called by the tree's user (the
+// consumer, under its lock), never by the goroutine that ran the transaction.
+func (ch *treeChanges) landed() {
+	ch.t.unsynced--
+	if ch.t.store != nil {
+		ch.t.store.recycle(ch.nodes)
+	}
+	ch.nodes = nil
 }
 
 // noteEntry records that the relay of stream entry id was inserted: the tree's first stream id
@@ -253,12 +286,6 @@ func (t *Tree) noteEntry(id string) {
 
 // FirstEntry returns the smallest stream id of a relay inserted into the tree, "" if unknown.
 func (t *Tree) FirstEntry() string { return t.first }
-
-// commitDone records that Redis holds the prepared changes.
-func (t *Tree) commitDone() {
-	t.store.commitDone()
-	t.dirty = false
-}
 
 // Root returns the 48-byte root (digest || sum || count) of the tree's current state; called
 // outside an apply, that is the committed root: the claim root once the tree is sealed.

@@ -88,13 +88,19 @@ func tcStartRedis(t testing.TB) *redis.Client {
 // tcCommitTrees commits the given trees (prepared here) with no stream entries.
 func tcCommitTrees(t testing.TB, rdb redis.UniversalClient, f leader.Fence, trees ...*Tree) {
 	t.Helper()
+	var changes []*treeChanges
 	for _, tr := range trees {
-		if err := tr.prepare(); err != nil {
+		ch, err := tr.take()
+		if err != nil {
 			t.Fatal(err)
 		}
+		changes = append(changes, ch)
 	}
-	if err := commitBatch(context.Background(), rdb, f, tcTestKeys.RelayStream(tcTestSupplier), nil, trees); err != nil {
+	if err := commitBatch(context.Background(), rdb, f, tcTestKeys.RelayStream(tcTestSupplier), nil, changes); err != nil {
 		t.Fatalf("commit: %v", err)
+	}
+	for _, ch := range changes {
+		ch.landed()
 	}
 }
 

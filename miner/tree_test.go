@@ -124,6 +124,19 @@ func TestTreeRootMatchesReference(t *testing.T) {
 		t.Fatalf("resumed header %+v cupr %d, want %+v and %d", resumed.Header(), resumed.ComputeUnitsPerRelay(), h, tcTestCUPR)
 	}
 	check(resumed, 700)
+	// The resume read exactly the live nodes (the reference store's), not the orphans the three
+	// commits left in the hash.
+	if len(resumed.store.loaded) != len(refStore) {
+		t.Fatalf("resume loaded %d nodes, the live trie has %d", len(resumed.store.loaded), len(refStore))
+	}
+	for k := range refStore {
+		if _, ok := resumed.store.loaded[k]; !ok {
+			t.Fatalf("resume did not load live node %x", k)
+		}
+	}
+	if n := rdb.HLen(ctx, tcTestKeys.TreeNodes(tcTestSupplier, tcTestSession)).Val(); n <= int64(len(refStore)) {
+		t.Fatalf("the hash holds %d nodes, no orphans: the test proves nothing", n)
+	}
 	old := tcTestRelay(tcTestSupplier, tcTestSession, 42)
 	if added, err := resumed.Insert(&old); added || err != nil {
 		t.Fatalf("relay committed before the resume inserted again: added %v, err %v", added, err)

@@ -1,6 +1,7 @@
 package miner
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -18,12 +19,14 @@ var _ kvstore.MapStore = (*nodeStore)(nil)
 //
 // The trie itself keeps every node it has resolved, so the store is read only for nodes the trie
 // has not resolved yet, which exist only in a tree resumed from a committed root. Those are
-// bulk-loaded once (load, HSCAN) into loaded, either up front (the consumer's trees) or after
-// the first lazyGets nodes were read one by one with HGET (a tree opened to be proven). Set, called by smt's Commit, only appends the node
-// to pending; queueChanges hands pending to the commit transaction as one HSET and commitDone
-// forgets it once Redis has it. The trie never reads a node back between its Set and commitDone
-// (it keeps the node it wrote), so pending is a plain list, not a map. The store never talks to
-// Redis on its own while the trie runs, so a batch costs no round trip until its commit.
+// bulk-loaded once into loaded (load: the nodes reachable from the committed root, level by
+// level), either up front (the consumer's trees) or after the first lazyGets nodes were read one
+// by one with HGET (a tree opened to be proven). Set, called by smt's Commit, only appends the
+// node to pending; take hands pending to the batch's commit transaction (one HSET) and starts a
+// new list, so the next batch can be applied while that transaction runs. The trie never reads
+// a node back once it has Set it (it keeps the node it wrote), so pending is a plain list, not a
+// map. The store never talks to Redis on its own while the trie runs, so a batch costs no round
+// trip until its commit.
 //
 // Orphans are kept. Delete, called by Commit for every committed node the batch replaced, only
 // drops the node from memory: Redis keeps it until Tree.Delete removes the whole hash. That
@@ -31,17 +34,19 @@ var _ kvstore.MapStore = (*nodeStore)(nil)
 // and it is safe because nodes are content-addressed: a field's value never changes, an orphan
 // is simply unreachable from the committed root, and a node orphaned and later re-created by
 // another path is written again with the same bytes. Nothing reads the hash except from the
-// committed root (OpenTree imports it; only reachable nodes are resolved), so orphans never
-// reach a root, a count or a proof.
+// committed root (OpenTree imports it, load walks from it; only reachable nodes are resolved),
+// so orphans never reach a root, a count or a proof, nor the memory of a new owner.
 //
 // A nodeStore is used by one goroutine at a time (its tree's owner).
 type nodeStore struct {
 	rdb     redis.UniversalClient
 	key     string            // the Redis hash of the nodes
+	root    []byte            // the committed root the tree was opened at; load walks from it
 	loaded  map[string][]byte // committed nodes read from Redis, not yet orphaned
 	full    bool              // loaded holds every committed node (load ran)
 	gets    int               // nodes read one by one (HGET) so far
-	pending []nodeArg         // HSET arguments (digest, encoding, ...) written since the last commit
+	pending []nodeArg         // HSET arguments (digest, encoding, ...) written since the last take
+	spare   []nodeArg         // an empty list recycled from a landed commit, for the next take
 }
 
 // nodeArg is one HSET argument. go-redis takes arguments as []any, and a []byte stored in an
@@ -52,42 +57,92 @@ type nodeArg struct{ b []byte }
 // MarshalBinary returns the argument's bytes as they are.
 func (a *nodeArg) MarshalBinary() ([]byte, error) { return a.b, nil }
 
-func newNodeStore(rdb redis.UniversalClient, key string) *nodeStore {
-	return &nodeStore{rdb: rdb, key: key}
+func newNodeStore(rdb redis.UniversalClient, key string, root []byte) *nodeStore {
+	return &nodeStore{rdb: rdb, key: key, root: root}
 }
 
 const (
-	// hscanCount is the COUNT hint of each HSCAN call when a tree is resumed.
-	hscanCount = 2000
+	// hmgetChunk is the most node digests one HMGET asks for when a tree is loaded; a trie level
+	// wider than that is read with several HMGETs in one pipeline.
+	hmgetChunk = 1000
 	// lazyGets is how many nodes a lazily opened tree reads one by one before it loads them all:
 	// a closest proof visits about log2(count) + 1 nodes (18 for 100k relays), a consumer
 	// resuming a tree would visit thousands.
 	lazyGets = 64
 	// nodeReadTimeout bounds one lazy node read (the trie's store interface has no context).
 	nodeReadTimeout = 10 * time.Second
+	// Sizes of the sum trie's node encodings (smt node_encoders.go, SHA-256): a child reference
+	// is the child's digest, hash(32) || sum(8) || count(8).
+	childRefSize = sha256.Size + 16
+	// innerNodeSize: 0x01 || left ref || right ref || sum || count.
+	innerNodeSize = 1 + 2*childRefSize + 16
+	// extNodeSize: 0x02 || path bounds(2) || path(32) || child ref || sum || count.
+	extNodeSize = 1 + 2 + sha256.Size + childRefSize + 16
 )
 
-// load reads every committed node of the hash into memory with HSCAN.
+// placeholderRef is the reference of an empty subtrie: it names no stored node.
+var placeholderRef [childRefSize]byte
+
+// load reads the nodes reachable from the committed root into memory, level by level: the
+// digests of one level are read with HMGET, in chunks of hmgetChunk sent in one pipeline, and
+// their children make the next level. Orphans left in the hash by earlier commits are never
+// read, so a takeover costs one round trip per trie level and memory for the live nodes only.
 func (s *nodeStore) load(ctx context.Context) error {
-	rdb, key := s.rdb, s.key
-	var cursor uint64
-	for {
-		kv, next, err := rdb.HScan(ctx, key, cursor, "", hscanCount).Result()
-		if err != nil {
-			return fmt.Errorf("load tree nodes %s: %w", key, err)
-		}
-		if s.loaded == nil {
-			s.loaded = make(map[string][]byte, len(kv))
-		}
-		for i := 0; i+1 < len(kv); i += 2 {
-			s.loaded[kv[i]] = []byte(kv[i+1])
-		}
-		if next == 0 {
-			s.full = true
-			return nil
-		}
-		cursor = next
+	loaded := make(map[string][]byte)
+	var level []string
+	if len(s.root) == childRefSize && !bytes.Equal(s.root, placeholderRef[:]) {
+		level = append(level, string(s.root))
 	}
+	for len(level) > 0 {
+		cmds := make([]*redis.SliceCmd, 0, (len(level)+hmgetChunk-1)/hmgetChunk)
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i := 0; i < len(level); i += hmgetChunk {
+				cmds = append(cmds, p.HMGet(ctx, s.key, level[i:min(i+hmgetChunk, len(level))]...))
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("load tree nodes %s: %w", s.key, err)
+		}
+		var next []string
+		for ci, cmd := range cmds {
+			for j, v := range cmd.Val() {
+				digest := level[ci*hmgetChunk+j]
+				enc, ok := v.(string)
+				if !ok {
+					return fmt.Errorf("load tree nodes %s: node %x: %w", s.key, digest, errNodeMissing)
+				}
+				if next, err = appendChildren(next, enc); err != nil {
+					return fmt.Errorf("load tree nodes %s: node %x: %w", s.key, digest, err)
+				}
+				loaded[digest] = []byte(enc)
+			}
+		}
+		level = next
+	}
+	s.loaded, s.full = loaded, true
+	return nil
+}
+
+// appendChildren appends the references of the stored children of the encoded node enc.
+func appendChildren(refs []string, enc string) ([]string, error) {
+	var kids [2]string
+	n := 0
+	switch {
+	case len(enc) > 0 && enc[0] == 0: // leaf
+	case len(enc) == innerNodeSize && enc[0] == 1:
+		kids[0], kids[1], n = enc[1:1+childRefSize], enc[1+childRefSize:1+2*childRefSize], 2
+	case len(enc) == extNodeSize && enc[0] == 2:
+		kids[0], n = enc[3+sha256.Size:3+sha256.Size+childRefSize], 1
+	default:
+		return refs, fmt.Errorf("malformed node encoding of %d bytes", len(enc))
+	}
+	for _, k := range kids[:n] {
+		if k != string(placeholderRef[:]) {
+			refs = append(refs, k)
+		}
+	}
+	return refs, nil
 }
 
 // Get returns a committed node's encoding. A node the trie asks for but that was never loaded
@@ -146,27 +201,37 @@ func (s *nodeStore) Len() (int, error) { return len(s.loaded) + len(s.pending)/2
 // ClearAll forgets everything in memory; Redis is untouched.
 func (s *nodeStore) ClearAll() error {
 	s.loaded, s.full, s.gets = nil, false, 0
-	s.pending = nil
+	s.pending, s.spare = nil, nil
 	return nil
 }
 
-// queueChanges adds the pending node writes to p as one HSET on key. They are not forgotten until
-// commitDone, so a failed transaction can be retried with the same changes.
-func (s *nodeStore) queueChanges(ctx context.Context, p redis.Pipeliner, key string) {
-	if len(s.pending) > 0 {
-		args := make([]any, len(s.pending))
-		for i := range s.pending {
-			args[i] = &s.pending[i]
-		}
-		p.HSet(ctx, key, args...)
+// take hands the pending node writes to the batch being committed and starts an empty list for
+// the next batch, so the trie can take new relays while the commit transaction runs. The list
+// comes back with recycle once Redis holds it.
+func (s *nodeStore) take() []nodeArg {
+	p := s.pending
+	s.pending, s.spare = s.spare[:0], nil
+	return p
+}
+
+// recycle takes back a list handed out by take once its commit landed, to be reused instead of
+// growing a new one for every batch.
+func (s *nodeStore) recycle(p []nodeArg) {
+	if s.spare == nil {
+		clear(p)
+		s.spare = p[:0]
 	}
 }
 
-// commitDone forgets the pending changes once Redis holds them. Written nodes are dropped from
-// memory: the trie keeps its own parsed copy of every node it wrote.
-func (s *nodeStore) commitDone() {
-	clear(s.pending)
-	s.pending = s.pending[:0]
+// queueNodes adds node writes taken from a store to p as one HSET on key.
+func queueNodes(ctx context.Context, p redis.Pipeliner, key string, nodes []nodeArg) {
+	if len(nodes) > 0 {
+		args := make([]any, len(nodes))
+		for i := range nodes {
+			args[i] = &nodes[i]
+		}
+		p.HSet(ctx, key, args...)
+	}
 }
 
 // leafPaths returns the paths of the leaves among the loaded nodes, or nil unless there are
