@@ -24,7 +24,8 @@ import (
 // relayFlags are the flags of every `relay <transport>` command.
 type relayFlags struct {
 	node, grpcAddr, app, service, supplier, endpoint string
-	appKey, gwKey, krDir, krBackend, keyName         string
+	appKey, appKeyFile, gwKey, gwKeyFile             string
+	krDir, krBackend, keyName                        string
 	payload, path, method, output                    string
 	messageHex, messageB64, accept                   string
 	headers                                          []string
@@ -56,8 +57,10 @@ func newRelayCmd() *cobra.Command {
 	p.StringVar(&f.service, "service", "", "service id (required)")
 	p.StringVar(&f.supplier, "supplier", "", "supplier operator address; default: every supplier of the session in turn")
 	p.StringVar(&f.endpoint, "endpoint", "", "relay miner URL; default: the supplier's staked endpoint for the rpc type")
-	p.StringVar(&f.appKey, "app-key-hex", "", "sign as the application with this hex private key")
-	p.StringVar(&f.gwKey, "gateway-key-hex", "", "sign as a gateway the application delegates to, with this hex private key")
+	p.StringVar(&f.appKeyFile, "app-key-file", "", "sign as the application with the hex private key in this file (mode 0600 or stricter)")
+	p.StringVar(&f.gwKeyFile, "gateway-key-file", "", "sign as a gateway the application delegates to, with the hex private key in this file (mode 0600 or stricter)")
+	p.StringVar(&f.appKey, "app-key-hex", "", "sign as the application with this hex private key; other users see it in ps, and it stays in shell history: prefer --app-key-file")
+	p.StringVar(&f.gwKey, "gateway-key-hex", "", "sign as a delegated gateway with this hex private key; other users see it in ps, and it stays in shell history: prefer --gateway-key-file")
 	p.StringVar(&f.krDir, "keyring-dir", "", "keyring root (pocketd --home) holding --key-name")
 	p.StringVar(&f.krBackend, "keyring-backend", "test", "keyring backend: test, file or os")
 	p.StringVar(&f.keyName, "key-name", "", "name of the application's or gateway's key in the keyring")
@@ -268,24 +271,43 @@ func (f *relayFlags) grpcMessage() ([]byte, error) {
 	return nil, nil
 }
 
+// keyFlags are the signing key options, of which exactly one is given.
+var keyFlags = []string{"--app-key-file", "--gateway-key-file", "--key-name", "--app-key-hex", "--gateway-key-hex"}
+
+// key returns the signing key of the one key option given.
 func (f *relayFlags) key() (*client.Key, error) {
-	n := 0
-	for _, set := range []bool{f.appKey != "", f.gwKey != "", f.keyName != ""} {
-		if set {
-			n++
+	var given []string
+	for i, v := range []string{f.appKeyFile, f.gwKeyFile, f.keyName, f.appKey, f.gwKey} {
+		if v != "" {
+			given = append(given, keyFlags[i])
 		}
+	}
+	if len(given) != 1 {
+		got := "none"
+		if len(given) > 1 {
+			got = strings.Join(given, " and ")
+		}
+		return nil, fmt.Errorf("give exactly one signing key, one of %s (got %s)", strings.Join(keyFlags, ", "), got)
+	}
+	var k *client.Key
+	var err error
+	switch given[0] {
+	case "--app-key-file":
+		k, err = client.KeyFromFile(f.appKeyFile)
+	case "--app-key-hex":
+		k, err = client.KeyFromHex(f.appKey)
+	case "--gateway-key-file":
+		k, err = client.KeyFromFile(f.gwKeyFile)
+	case "--gateway-key-hex":
+		k, err = client.KeyFromHex(f.gwKey)
+	default:
+		return client.KeyFromKeyring(client.KeyringOptions{Dir: f.krDir, Backend: f.krBackend, Name: f.keyName})
 	}
 	switch {
-	case n != 1:
-		return nil, errors.New("give exactly one of --app-key-hex, --gateway-key-hex, --key-name")
-	case f.appKey != "":
-		k, err := client.KeyFromHex(f.appKey)
-		if err == nil && k.Address() != f.app {
-			err = fmt.Errorf("--app-key-hex is the key of %s, not of --app %s", k.Address(), f.app)
-		}
-		return k, err
-	case f.gwKey != "":
-		return client.KeyFromHex(f.gwKey)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", given[0], err)
+	case strings.HasPrefix(given[0], "--app-") && k.Address() != f.app:
+		return nil, fmt.Errorf("%s is the key of %s, not of --app %s", given[0], k.Address(), f.app)
 	}
-	return client.KeyFromKeyring(client.KeyringOptions{Dir: f.krDir, Backend: f.krBackend, Name: f.keyName})
+	return k, nil
 }

@@ -1,11 +1,13 @@
 package client
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"strings"
+	"runtime"
 
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
@@ -52,16 +54,61 @@ func newKey(raw []byte) (*Key, error) {
 
 // KeyFromHex parses a 64-hex-digit secp256k1 private key (optional 0x prefix). The error
 // never repeats the input.
-func KeyFromHex(s string) (*Key, error) {
-	s = strings.TrimPrefix(strings.TrimSpace(s), "0x")
-	if len(s) != 64 {
-		return nil, fmt.Errorf("hex private key of %d characters: want 64", len(s))
+func KeyFromHex(s string) (*Key, error) { return keyFromHex([]byte(s)) }
+
+func keyFromHex(b []byte) (*Key, error) {
+	b = bytes.TrimPrefix(bytes.TrimSpace(b), []byte("0x"))
+	if len(b) != 64 {
+		return nil, fmt.Errorf("hex private key of %d characters: want 64", len(b))
 	}
-	raw, err := hex.DecodeString(s)
-	if err != nil {
+	var raw [32]byte
+	defer clear(raw[:])
+	if _, err := hex.Decode(raw[:], b); err != nil {
 		return nil, errors.New("hex private key: not hexadecimal")
 	}
-	return newKey(raw)
+	return newKey(raw[:])
+}
+
+// maxKeyFileSize bounds a key file: 64 hex digits, a 0x prefix and some whitespace fit many
+// times over.
+const maxKeyFileSize = 4 << 10
+
+// KeyFromFile reads a hex private key, as KeyFromHex takes it, from a file only its owner may
+// access. Surrounding whitespace (a trailing newline) is ignored. As ssh does for its keys, a
+// file that group or others may read or write is refused; the error names the file and the
+// chmod that fixes it. Errors name the file and never repeat its content.
+func KeyFromFile(path string) (*Key, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("key file: %w", err) // the *PathError names the file
+	}
+	defer f.Close()
+	st, err := f.Stat() // the file opened, not whatever the path names by now
+	if err != nil {
+		return nil, fmt.Errorf("key file: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("key file %s: not a regular file", path)
+	}
+	// Windows reports no owner-only mode; its ACLs are not checked.
+	if perm := st.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
+		return nil, fmt.Errorf("key file %s: permissions %#o are too open, group or others may access it: run chmod 600 %s", path, perm, path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
+	defer clear(data)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("key file %s: %w", path, err)
+	case len(data) > maxKeyFileSize:
+		return nil, fmt.Errorf("key file %s: larger than %d bytes: want one hex private key", path, maxKeyFileSize)
+	case len(bytes.TrimSpace(data)) == 0:
+		return nil, fmt.Errorf("key file %s is empty: want a hex private key", path)
+	}
+	k, err := keyFromHex(data)
+	if err != nil {
+		return nil, fmt.Errorf("key file %s: %w", path, err)
+	}
+	return k, nil
 }
 
 // KeyringOptions name a key in a cosmos-sdk keyring as pocketd lays it out.
