@@ -25,7 +25,7 @@ import (
 type relayFlags struct {
 	node, grpcAddr, app, service, supplier, endpoint string
 	appKey, appKeyFile, gwKey, gwKeyFile             string
-	krDir, krBackend, keyName                        string
+	krDir, krBackend, keyName, passEnv               string
 	payload, path, method, output                    string
 	messageHex, messageB64, accept                   string
 	headers                                          []string
@@ -62,7 +62,8 @@ func newRelayCmd() *cobra.Command {
 	p.StringVar(&f.appKey, "app-key-hex", "", "sign as the application with this hex private key; other users see it in ps, and it stays in shell history: prefer --app-key-file")
 	p.StringVar(&f.gwKey, "gateway-key-hex", "", "sign as a delegated gateway with this hex private key; other users see it in ps, and it stays in shell history: prefer --gateway-key-file")
 	p.StringVar(&f.krDir, "keyring-dir", "", "keyring root (pocketd --home) holding --key-name")
-	p.StringVar(&f.krBackend, "keyring-backend", "test", "keyring backend: test, file or os")
+	p.StringVar(&f.krBackend, "keyring-backend", "test", "keyring backend: test, file or os (file: the passphrase is read from stdin, or see --keyring-passphrase-env)")
+	p.StringVar(&f.passEnv, "keyring-passphrase-env", "", "read the file keyring's passphrase from this environment variable instead of stdin")
 	p.StringVar(&f.keyName, "key-name", "", "name of the application's or gateway's key in the keyring")
 	p.StringVar(&f.payload, "payload", "", "request body (a JSON-RPC request for jsonrpc and cometbft; the message of each frame for websocket)")
 	p.StringVar(&f.path, "path", "/", "request path and query (rest, cometbft, stream)")
@@ -289,6 +290,9 @@ func (f *relayFlags) key() (*client.Key, error) {
 		}
 		return nil, fmt.Errorf("give exactly one signing key, one of %s (got %s)", strings.Join(keyFlags, ", "), got)
 	}
+	if f.passEnv != "" && (f.keyName == "" || f.krBackend != "file") {
+		return nil, errors.New("--keyring-passphrase-env is for a --key-name in a --keyring-backend file")
+	}
 	var k *client.Key
 	var err error
 	switch given[0] {
@@ -301,7 +305,7 @@ func (f *relayFlags) key() (*client.Key, error) {
 	case "--gateway-key-hex":
 		k, err = client.KeyFromHex(f.gwKey)
 	default:
-		return client.KeyFromKeyring(client.KeyringOptions{Dir: f.krDir, Backend: f.krBackend, Name: f.keyName})
+		return f.keyringKey()
 	}
 	switch {
 	case err != nil:
@@ -310,4 +314,30 @@ func (f *relayFlags) key() (*client.Key, error) {
 		return nil, fmt.Errorf("%s is the key of %s, not of --app %s", given[0], k.Address(), f.app)
 	}
 	return k, nil
+}
+
+// keyringKey reads --key-name from the keyring, with the passphrase of --keyring-passphrase-env
+// when it is given.
+func (f *relayFlags) keyringKey() (*client.Key, error) {
+	o := client.KeyringOptions{Dir: f.krDir, Backend: f.krBackend, Name: f.keyName}
+	if f.passEnv != "" {
+		pass, err := envPassphrase(f.passEnv)
+		if err != nil {
+			return nil, err
+		}
+		o.Passphrase = pass
+	}
+	return client.KeyFromKeyring(o)
+}
+
+// envPassphrase reads the file keyring's passphrase from the environment variable name.
+func envPassphrase(name string) (string, error) {
+	v, ok := os.LookupEnv(name)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("--keyring-passphrase-env %s: the variable is not set", name)
+	case v == "":
+		return "", fmt.Errorf("--keyring-passphrase-env %s: the variable is empty", name)
+	}
+	return v, nil
 }

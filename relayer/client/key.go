@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 
+	dkeyring "github.com/99designs/keyring"
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	cryptocodec "github.com/cosmos/cosmos-sdk/crypto/codec"
@@ -16,6 +18,7 @@ import (
 	cosmossecp "github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	"github.com/cosmos/cosmos-sdk/types/bech32"
 	secp "github.com/decred/dcrd/dcrec/secp256k1/v4"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // AddressPrefix is the bech32 prefix of Pocket account addresses.
@@ -114,10 +117,21 @@ func KeyFromFile(path string) (*Key, error) {
 // KeyringOptions name a key in a cosmos-sdk keyring as pocketd lays it out.
 type KeyringOptions struct {
 	Dir     string // the keyring root (pocketd's --home or --keyring-dir)
-	Backend string // test, file or os; the file backend asks for its passphrase on stdin
+	Backend string // test, file or os
 	AppName string // default "pocket"
 	Name    string // key name
+	// Passphrase unlocks the file backend; it is used by no other backend. Empty: the file
+	// backend asks for it on stdin, or on the terminal when stdin is one. Never printed.
+	Passphrase string
 }
+
+// String prints the options without the passphrase.
+func (o KeyringOptions) String() string {
+	return fmt.Sprintf("keyring{backend=%s dir=%s app=%s name=%s}", o.Backend, o.Dir, o.AppName, o.Name)
+}
+
+// GoString redacts the passphrase also for %#v.
+func (o KeyringOptions) GoString() string { return o.String() }
 
 // KeyFromKeyring reads the named local secp256k1 key from a keyring.
 func KeyFromKeyring(o KeyringOptions) (*Key, error) {
@@ -127,9 +141,7 @@ func KeyFromKeyring(o KeyringOptions) (*Key, error) {
 	if o.Name == "" {
 		return nil, errors.New("keyring: a key name is required")
 	}
-	reg := codectypes.NewInterfaceRegistry()
-	cryptocodec.RegisterInterfaces(reg)
-	kr, err := keyring.New(o.AppName, o.Backend, o.Dir, os.Stdin, codec.NewProtoCodec(reg))
+	kr, err := openKeyring(o)
 	if err != nil {
 		return nil, fmt.Errorf("keyring %s at %s: %w", o.Backend, o.Dir, err)
 	}
@@ -146,4 +158,54 @@ func KeyFromKeyring(o KeyringOptions) (*Key, error) {
 		return nil, fmt.Errorf("keyring: key %q is %s: want secp256k1", o.Name, local.PrivKey.GetTypeUrl())
 	}
 	return newKey(priv.Key)
+}
+
+// openKeyring opens the keyring of o. Without a passphrase it is cosmos-sdk's, prompting on
+// stdin as pocketd does. With one, the file backend's store is opened directly with it, since
+// cosmos-sdk would still prompt when stdin is a terminal, and would retry a wrong passphrase.
+func openKeyring(o KeyringOptions) (keyring.Keyring, error) {
+	reg := codectypes.NewInterfaceRegistry()
+	cryptocodec.RegisterInterfaces(reg)
+	cdc := codec.NewProtoCodec(reg)
+	if o.Passphrase == "" {
+		return keyring.New(o.AppName, o.Backend, o.Dir, os.Stdin, cdc)
+	}
+	if o.Backend != keyring.BackendFile {
+		return nil, fmt.Errorf("a passphrase is for the file backend only, not %q", o.Backend)
+	}
+	dir := filepath.Join(o.Dir, "keyring-file") // where cosmos-sdk keeps the file backend
+	if err := checkPassphrase(dir, o.Passphrase); err != nil {
+		return nil, err
+	}
+	pass := o.Passphrase
+	db, err := dkeyring.Open(dkeyring.Config{
+		AllowedBackends:  []dkeyring.BackendType{dkeyring.FileBackend},
+		ServiceName:      o.AppName,
+		FileDir:          dir,
+		FilePasswordFunc: func(string) (string, error) { return pass, nil },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return keyring.NewInMemoryWithKeyring(db, cdc), nil // the file store, in cosmos-sdk's wrapper
+}
+
+// checkPassphrase checks that dir holds a file keyring and that pass matches the bcrypt hash
+// cosmos-sdk writes beside it (keyhash), so that a wrong passphrase is named as such. A keyring
+// without keyhash is not checked here: its records fail to decrypt instead.
+func checkPassphrase(dir, pass string) error {
+	if _, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("no file keyring: %w", err)
+	}
+	hash, err := os.ReadFile(filepath.Join(dir, "keyhash"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the passphrase hash: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(pass)) != nil {
+		return fmt.Errorf("wrong passphrase: it does not match %s", filepath.Join(dir, "keyhash"))
+	}
+	return nil
 }
