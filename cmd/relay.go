@@ -24,7 +24,8 @@ import (
 // relayFlags are the flags of every `relay <transport>` command.
 type relayFlags struct {
 	node, grpcAddr, app, service, supplier, endpoint string
-	appKey, gwKey, krDir, krBackend, keyName         string
+	appKey, appKeyFile, gwKey, gwKeyFile             string
+	krDir, krBackend, keyName, passEnv               string
 	payload, path, method, output                    string
 	messageHex, messageB64, accept                   string
 	headers                                          []string
@@ -56,10 +57,13 @@ func newRelayCmd() *cobra.Command {
 	p.StringVar(&f.service, "service", "", "service id (required)")
 	p.StringVar(&f.supplier, "supplier", "", "supplier operator address; default: every supplier of the session in turn")
 	p.StringVar(&f.endpoint, "endpoint", "", "relay miner URL; default: the supplier's staked endpoint for the rpc type")
-	p.StringVar(&f.appKey, "app-key-hex", "", "sign as the application with this hex private key")
-	p.StringVar(&f.gwKey, "gateway-key-hex", "", "sign as a gateway the application delegates to, with this hex private key")
+	p.StringVar(&f.appKeyFile, "app-key-file", "", "sign as the application with the hex private key in this file (mode 0600 or stricter)")
+	p.StringVar(&f.gwKeyFile, "gateway-key-file", "", "sign as a gateway the application delegates to, with the hex private key in this file (mode 0600 or stricter)")
+	p.StringVar(&f.appKey, "app-key-hex", "", "sign as the application with this hex private key; other users see it in ps, and it stays in shell history: prefer --app-key-file")
+	p.StringVar(&f.gwKey, "gateway-key-hex", "", "sign as a delegated gateway with this hex private key; other users see it in ps, and it stays in shell history: prefer --gateway-key-file")
 	p.StringVar(&f.krDir, "keyring-dir", "", "keyring root (pocketd --home) holding --key-name")
-	p.StringVar(&f.krBackend, "keyring-backend", "test", "keyring backend: test, file or os")
+	p.StringVar(&f.krBackend, "keyring-backend", "test", "keyring backend: test, file or os (file: the passphrase is read from stdin, or see --keyring-passphrase-env)")
+	p.StringVar(&f.passEnv, "keyring-passphrase-env", "", "read the file keyring's passphrase from this environment variable instead of stdin")
 	p.StringVar(&f.keyName, "key-name", "", "name of the application's or gateway's key in the keyring")
 	p.StringVar(&f.payload, "payload", "", "request body (a JSON-RPC request for jsonrpc and cometbft; the message of each frame for websocket)")
 	p.StringVar(&f.path, "path", "/", "request path and query (rest, cometbft, stream)")
@@ -268,24 +272,72 @@ func (f *relayFlags) grpcMessage() ([]byte, error) {
 	return nil, nil
 }
 
+// keyFlags are the signing key options, of which exactly one is given.
+var keyFlags = []string{"--app-key-file", "--gateway-key-file", "--key-name", "--app-key-hex", "--gateway-key-hex"}
+
+// key returns the signing key of the one key option given.
 func (f *relayFlags) key() (*client.Key, error) {
-	n := 0
-	for _, set := range []bool{f.appKey != "", f.gwKey != "", f.keyName != ""} {
-		if set {
-			n++
+	var given []string
+	for i, v := range []string{f.appKeyFile, f.gwKeyFile, f.keyName, f.appKey, f.gwKey} {
+		if v != "" {
+			given = append(given, keyFlags[i])
 		}
+	}
+	if len(given) != 1 {
+		got := "none"
+		if len(given) > 1 {
+			got = strings.Join(given, " and ")
+		}
+		return nil, fmt.Errorf("give exactly one signing key, one of %s (got %s)", strings.Join(keyFlags, ", "), got)
+	}
+	if f.passEnv != "" && (f.keyName == "" || f.krBackend != "file") {
+		return nil, errors.New("--keyring-passphrase-env is for a --key-name in a --keyring-backend file")
+	}
+	var k *client.Key
+	var err error
+	switch given[0] {
+	case "--app-key-file":
+		k, err = client.KeyFromFile(f.appKeyFile)
+	case "--app-key-hex":
+		k, err = client.KeyFromHex(f.appKey)
+	case "--gateway-key-file":
+		k, err = client.KeyFromFile(f.gwKeyFile)
+	case "--gateway-key-hex":
+		k, err = client.KeyFromHex(f.gwKey)
+	default:
+		return f.keyringKey()
 	}
 	switch {
-	case n != 1:
-		return nil, errors.New("give exactly one of --app-key-hex, --gateway-key-hex, --key-name")
-	case f.appKey != "":
-		k, err := client.KeyFromHex(f.appKey)
-		if err == nil && k.Address() != f.app {
-			err = fmt.Errorf("--app-key-hex is the key of %s, not of --app %s", k.Address(), f.app)
-		}
-		return k, err
-	case f.gwKey != "":
-		return client.KeyFromHex(f.gwKey)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", given[0], err)
+	case strings.HasPrefix(given[0], "--app-") && k.Address() != f.app:
+		return nil, fmt.Errorf("%s is the key of %s, not of --app %s", given[0], k.Address(), f.app)
 	}
-	return client.KeyFromKeyring(client.KeyringOptions{Dir: f.krDir, Backend: f.krBackend, Name: f.keyName})
+	return k, nil
+}
+
+// keyringKey reads --key-name from the keyring, with the passphrase of --keyring-passphrase-env
+// when it is given.
+func (f *relayFlags) keyringKey() (*client.Key, error) {
+	o := client.KeyringOptions{Dir: f.krDir, Backend: f.krBackend, Name: f.keyName}
+	if f.passEnv != "" {
+		pass, err := envPassphrase(f.passEnv)
+		if err != nil {
+			return nil, err
+		}
+		o.Passphrase = pass
+	}
+	return client.KeyFromKeyring(o)
+}
+
+// envPassphrase reads the file keyring's passphrase from the environment variable name.
+func envPassphrase(name string) (string, error) {
+	v, ok := os.LookupEnv(name)
+	switch {
+	case !ok:
+		return "", fmt.Errorf("--keyring-passphrase-env %s: the variable is not set", name)
+	case v == "":
+		return "", fmt.Errorf("--keyring-passphrase-env %s: the variable is empty", name)
+	}
+	return v, nil
 }

@@ -49,7 +49,10 @@
 //
 // # Keys
 //
-// The signing key comes from hex (KeyFromHex) or a cosmos-sdk keyring record
-// (KeyFromKeyring); it must be the application's or a delegated gateway's, else Start fails
-// naming the address. Key material never appears in output.
+// The signing key comes from hex (KeyFromHex), a file holding that hex which only its owner may
+// access (KeyFromFile, which refuses a file open to group or others, as ssh does), or a
+// cosmos-sdk keyring record (KeyFromKeyring; the file backend's passphrase comes from
+// KeyringOptions.Passphrase, else from stdin). It must be the application's or a delegated
+// gateway's, else Start fails naming the address. Key material and passphrases never appear in
+// output or errors.
 package client
