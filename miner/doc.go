@@ -14,13 +14,14 @@
 //     header fields app, service, start, end.
 //
 // The owning replica keeps the tree in memory: the trie holds every node it has built or
-// resolved, and its store (nodeStore) only buffers the nodes written since the last batch was taken
-// for its commit. A batch therefore costs no Redis round trip until it is committed. The consumer of a
-// replica that takes over a supplier opens each tree it mines from its committed root
-// (ImportSparseMerkleSumTrie) and loads the nodes reachable from that root, one pipelined HMGET
-// per trie level (orphans left by earlier commits are never read). OpenTree,
-// used to claim and prove a sealed tree, is lazy: it reads only the meta, then the nodes a proof
-// visits one HGET each, and loads the whole hash only after lazyGets of them.
+// resolved, and its store (nodeStore) only buffers the nodes written and orphaned since the last
+// batch was taken for its commit. A batch therefore costs no Redis round trip until it is
+// committed; its commit writes the new nodes and deletes the orphaned ones, so the hash holds the
+// live trie. The consumer of a replica that takes over a supplier opens each tree it mines from
+// its committed root (ImportSparseMerkleSumTrie) and loads the nodes reachable from that root,
+// one pipelined HMGET per trie level. OpenTree, used to claim and prove a sealed tree, is lazy:
+// it reads only the meta, then the nodes a proof visits one HGET each, and loads the whole trie
+// only after lazyGets of them.
 //
 // Memory per tree is about count × (relay bytes + 250 B): every leaf holds its relay (the value
 // hasher is nil), plus one inner node per leaf. A tree resumed from Redis also keeps the raw

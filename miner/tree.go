@@ -206,7 +206,7 @@ func (t *Tree) Insert(m *transport.Message) (added bool, err error) {
 // transaction runs; landed gives the buffers back once Redis holds them.
 type treeChanges struct {
 	t     *Tree
-	nodes []nodeArg
+	nodes nodeBatch
 	root  []byte // 48-byte root after the batch
 	cupr  uint64
 	first string
@@ -236,7 +236,7 @@ func (t *Tree) take() (*treeChanges, error) {
 // queue adds the batch's node writes and the tree's new meta (root, count, sum, header) to p.
 func (ch *treeChanges) queue(ctx context.Context, p redis.Pipeliner) {
 	t, root := ch.t, smt.MerkleSumRoot(ch.root)
-	queueNodes(ctx, p, t.nodes, ch.nodes)
+	ch.nodes.queue(ctx, p, t.nodes)
 	fields := []any{
 		metaRoot, ch.root,
 		metaCount, strconv.FormatUint(root.MustCount(), 10),
@@ -264,7 +264,7 @@ func (ch *treeChanges) landed() {
 	if ch.t.store != nil {
 		ch.t.store.recycle(ch.nodes)
 	}
-	ch.nodes = nil
+	ch.nodes = nodeBatch{}
 }
 
 // noteEntry records that the relay of stream entry id was inserted: the tree's first stream id
