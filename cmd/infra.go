@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/shannon-ops/pocket-relay-miner/cache"
@@ -37,7 +38,7 @@ type infra struct {
 
 // newInfra builds the shared components from the common config sections. mode is blocks.Own for
 // a miner (it follows the node and publishes blocks) and blocks.Follow for a relayer.
-func newInfra(c *config.Common, mode blocks.Mode, log zerolog.Logger, reg *prometheus.Registry, blockTime time.Duration) (*infra, error) {
+func newInfra(c *config.Common, mode blocks.Mode, log zerolog.Logger, reg *prometheus.Registry) (*infra, error) {
 	in := &infra{log: log, ready: ops.NewReadiness()}
 	in.ops = ops.NewServer(ops.Config{
 		MetricsEnabled: c.Metrics.Enabled, MetricsAddr: c.Metrics.Addr, HealthAddr: c.Health.Addr,
@@ -69,11 +70,30 @@ func newInfra(c *config.Common, mode blocks.Mode, log zerolog.Logger, reg *prome
 		return nil, err
 	}
 	if in.feed, err = blocks.New(blocks.Config{Mode: mode, WebsocketURL: blocks.WebsocketURL(c.PocketNode.RPCURL),
-		BlockTime: blockTime}, in.query, in.rdb, in.tk, reg); err != nil {
+		BlockTime: c.PocketNode.BlockTime}, in.query, in.rdb, in.tk, reg); err != nil {
 		in.close()
 		return nil, usageError{fmt.Errorf("block feed: %w", err)}
 	}
 	return in, nil
+}
+
+// addBlockTimeFlag registers --block-time on c. The returned function applies it to a loaded
+// config: it overrides pocket_node.block_time only when the flag was given, so the file's value
+// (or its default) stands otherwise, and it is checked as the config key is.
+func addBlockTimeFlag(c *cobra.Command) func(*config.Common) error {
+	var d time.Duration
+	c.Flags().DurationVar(&d, "block-time", 0, "the chain's expected block time; when given, overrides pocket_node.block_time of the config file (default there "+
+		config.DefaultNodeBlockTime.String()+"; 1s on a localnet)")
+	return func(cfg *config.Common) error {
+		if !c.Flags().Changed("block-time") {
+			return nil
+		}
+		if err := config.CheckBlockTime(d); err != nil {
+			return fmt.Errorf("--block-time: %w", err)
+		}
+		cfg.PocketNode.BlockTime = d
+		return nil
+	}
 }
 
 // start runs the shared components in g until ctx ends.

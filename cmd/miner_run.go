@@ -30,9 +30,8 @@ import (
 // addMinerRun makes `miner --config F` run a miner replica.
 func addMinerRun(c *cobra.Command) {
 	var path string
-	var blockTime time.Duration
 	c.Flags().StringVar(&path, "config", "", "path to the miner config file")
-	c.Flags().DurationVar(&blockTime, "block-time", 30*time.Second, "the chain's expected block time (1s on a localnet); paces the block feed's fallbacks and state TTLs")
+	blockTime := addBlockTimeFlag(c)
 	c.Args = cobra.NoArgs
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		if path == "" {
@@ -42,7 +41,10 @@ func addMinerRun(c *cobra.Command) {
 		if err != nil {
 			return usageError{err}
 		}
-		return runMiner(c.Context(), cfg, blockTime, c.ErrOrStderr())
+		if err := blockTime(&cfg.Common); err != nil {
+			return usageError{err}
+		}
+		return runMiner(c.Context(), cfg, c.ErrOrStderr())
 	}
 }
 
@@ -56,14 +58,14 @@ type minerStack struct {
 	drain   time.Duration
 }
 
-func runMiner(parent context.Context, cfg *config.Miner, blockTime time.Duration, stderr io.Writer) error {
+func runMiner(parent context.Context, cfg *config.Miner, stderr io.Writer) error {
 	log, err := ops.NewLogger(stderr, cfg.Logging.Level, cfg.Logging.Format)
 	if err != nil {
 		return usageError{err}
 	}
 	b := Build()
 	reg := ops.NewRegistry(b.Version, b.Commit)
-	st, err := buildMiner(cfg, log, reg, blockTime)
+	st, err := buildMiner(cfg, log, reg)
 	if err != nil {
 		return err
 	}
@@ -147,8 +149,8 @@ func replicaID(cfg *config.Miner) string {
 }
 
 // buildMiner constructs every component; nothing runs and nothing connects yet.
-func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry, blockTime time.Duration) (*minerStack, error) {
-	in, err := newInfra(&cfg.Common, blocks.Own, log, reg, blockTime)
+func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry) (*minerStack, error) {
+	in, err := newInfra(&cfg.Common, blocks.Own, log, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +169,7 @@ func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry,
 	st.refresh = cache.NewRefresher(st.feed.Subscribe(blocks.SubscribeOptions{}), func() bool { return true },
 		func(k cache.Kind, err error) { log.Warn().Err(err).Str("kind", string(k)).Msg("cache refresh failed") },
 		chain.Live()...)
-	if st.miner, err = miner.New(minerConfig(cfg, blockTime), miner.Deps{
+	if st.miner, err = miner.New(minerConfig(cfg), miner.Deps{
 		Redis: st.rdb, Keys: tk, Signers: st.keys, Cache: chain, Query: st.query, Txs: txs,
 		Blocks:     func() miner.BlockStream { return st.feed.Subscribe(blocks.SubscribeOptions{}) },
 		LeaderWork: st.refresh.Run, Registerer: reg, Log: log,
@@ -183,7 +185,7 @@ func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry,
 }
 
 // minerConfig resolves the replica's settings from the config file.
-func minerConfig(cfg *config.Miner, blockTime time.Duration) miner.Config {
+func minerConfig(cfg *config.Miner) miner.Config {
 	return miner.Config{
 		ReplicaID: replicaID(cfg), LeaseTTL: cfg.Leader.LeaseTTL, RenewInterval: cfg.Leader.RenewInterval,
 		Consumer: miner.ConsumerConfig{
@@ -191,7 +193,7 @@ func minerConfig(cfg *config.Miner, blockTime time.Duration) miner.Config {
 			ReclaimEvery: cfg.Consumer.ReclaimInterval, ReclaimMinIdle: cfg.Consumer.ReclaimIdle,
 		},
 		ClaimDelayBlocks: cfg.Sessions.ClaimDelayBlocks, ProofDelayBlocks: cfg.Sessions.ProofDelayBlocks,
-		SupplierRecheck: cfg.Sessions.SupplierRecheck, BlockTime: blockTime,
+		SupplierRecheck: cfg.Sessions.SupplierRecheck, BlockTime: cfg.PocketNode.BlockTime,
 		StateTTLSessions: int64(cfg.Sessions.StateTTLSessions),
 	}
 }
