@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -9,7 +8,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/shannon-ops/pocket-relay-miner/cache"
 	"github.com/shannon-ops/pocket-relay-miner/cache/blocks"
@@ -96,12 +94,12 @@ func addBlockTimeFlag(c *cobra.Command) func(*config.Common) error {
 	}
 }
 
-// start runs the shared components in g until ctx ends.
-func (in *infra) start(ctx context.Context, g *errgroup.Group) {
-	g.Go(func() error { return in.ops.Run(ctx) })
-	g.Go(func() error { return in.keys.Run(ctx) })
-	g.Go(func() error { return in.hub.Run(ctx) })
-	g.Go(func() error { return in.feed.Run(ctx) })
+// start runs the shared components as members of rg.
+func (in *infra) start(rg *runGroup) {
+	rg.Go(in.ops.Run)
+	rg.Go(in.keys.Run)
+	rg.Go(in.hub.Run)
+	rg.Go(in.feed.Run)
 }
 
 // close releases the connections; call it after every component stopped.

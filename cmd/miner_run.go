@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -78,32 +77,21 @@ func runMiner(parent context.Context, cfg *config.Miner, stderr io.Writer) error
 // not commit stay pending for the next owner), leases released, and only then the block feed,
 // caches and Redis. A second signal, or shutdown_timeout, ends the wait.
 func (st *minerStack) run(parent context.Context) error {
-	sig, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	context.AfterFunc(sig, st.ready.SetStopping)
-	infra, cancelInfra := context.WithCancel(context.WithoutCancel(parent))
-	defer cancelInfra()
-	g, gctx := errgroup.WithContext(infra)
-	st.infra.start(gctx, g)
-	g.Go(func() error { return miner.RunReadiness(gctx, time.Second, st.probes...) })
-	mine, cancelMine := context.WithCancel(sig)
-	defer cancelMine()
-	context.AfterFunc(gctx, cancelMine) // a failed component stops the replica too
+	rg := startRunGroup(parent, st.ready.SetStopping)
+	defer rg.release()
+	st.infra.start(rg)
+	rg.Go(func(ctx context.Context) error { return miner.RunReadiness(ctx, time.Second, st.probes...) })
 
 	done := make(chan error, 1)
-	go func() { done <- st.miner.Run(mine) }()
+	go func() { done <- st.miner.Run(rg.work) }() // until a signal, or until a component fails
 	var mineErr error
 	select {
 	case mineErr = <-done:
-	case <-mine.Done():
+	case <-rg.work.Done():
 		mineErr = st.awaitStop(parent, done)
 	}
 	st.ready.SetStopping()
-	cancelInfra()
-	groupErr := g.Wait()
-	if errors.Is(groupErr, context.Canceled) {
-		groupErr = nil
-	}
+	groupErr := rg.stop()
 	st.log.Info().Msg("miner stopped")
 	return errors.Join(mineErr, groupErr)
 }

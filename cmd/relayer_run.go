@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/shannon-ops/pocket-relay-miner/cache/blocks"
 	"github.com/shannon-ops/pocket-relay-miner/cmd/ops"
@@ -76,31 +73,20 @@ func runRelayer(parent context.Context, cfg *config.Relayer, stderr io.Writer) e
 // drains: readiness false, in-flight relays finished, post work done, publish backlog flushed,
 // and only then the caches, block feed and Redis stop.
 func (st *relayerStack) run(parent context.Context) error {
-	sig, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	context.AfterFunc(sig, st.ready.SetStopping)
-	infra, cancelInfra := context.WithCancel(context.WithoutCancel(parent))
-	defer cancelInfra()
-	g, gctx := errgroup.WithContext(infra)
-	st.infra.start(gctx, g)
-	g.Go(func() error { return st.backlog.Run(gctx) })
+	rg := startRunGroup(parent, st.ready.SetStopping)
+	defer rg.release()
+	st.infra.start(rg)
+	rg.Go(st.backlog.Run)
 	for _, p := range st.pools {
-		g.Go(func() error { return p.Run(gctx) })
+		rg.Go(p.Run)
 	}
-	serve, cancelServe := context.WithCancel(sig)
-	defer cancelServe()
-	context.AfterFunc(gctx, cancelServe) // a failed component stops the relayer too
 
-	serveErr := st.srv.Run(serve)
+	serveErr := st.srv.Run(rg.work) // until a signal, or until a component fails
 	st.ready.SetStopping()
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(parent), st.drain)
 	flushErr := st.backlog.Flush(fctx)
 	cancel()
-	cancelInfra()
-	groupErr := g.Wait()
-	if errors.Is(groupErr, context.Canceled) {
-		groupErr = nil
-	}
+	groupErr := rg.stop()
 	st.log.Info().Msg("relayer stopped")
 	return errors.Join(serveErr, flushErr, groupErr)
 }
