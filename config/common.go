@@ -56,9 +56,9 @@ type PocketNode struct {
 	QueryRetries int `yaml:"query_retries"`
 	// BlockTime is the chain's expected time between blocks. It paces the block feed's
 	// fallbacks (polling, and a relayer following the node itself, after 3 × block_time of
-	// silence) and turns block counts into the miner's state TTLs. Positive, at most
-	// MaxNodeBlockTime (10m). Default DefaultNodeBlockTime (30s); 1s on a localnet. The
-	// --block-time flag of `relayer`/`miner` overrides it when given.
+	// silence) and turns block counts into TTLs (the miner's session state, the relayer's meter
+	// budgets). Positive, at most MaxNodeBlockTime (10m). Default DefaultNodeBlockTime (30s);
+	// 1s on a localnet. The --block-time flag of `relayer`/`miner` overrides it when given.
 	BlockTime time.Duration `yaml:"block_time"`
 }
 
