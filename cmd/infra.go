@@ -1,14 +1,13 @@
 package cmd
 
 import (
-	"context"
 	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
-	"golang.org/x/sync/errgroup"
+	"github.com/spf13/cobra"
 
 	"github.com/shannon-ops/pocket-relay-miner/cache"
 	"github.com/shannon-ops/pocket-relay-miner/cache/blocks"
@@ -37,7 +36,7 @@ type infra struct {
 
 // newInfra builds the shared components from the common config sections. mode is blocks.Own for
 // a miner (it follows the node and publishes blocks) and blocks.Follow for a relayer.
-func newInfra(c *config.Common, mode blocks.Mode, log zerolog.Logger, reg *prometheus.Registry, blockTime time.Duration) (*infra, error) {
+func newInfra(c *config.Common, mode blocks.Mode, log zerolog.Logger, reg *prometheus.Registry) (*infra, error) {
 	in := &infra{log: log, ready: ops.NewReadiness()}
 	in.ops = ops.NewServer(ops.Config{
 		MetricsEnabled: c.Metrics.Enabled, MetricsAddr: c.Metrics.Addr, HealthAddr: c.Health.Addr,
@@ -69,19 +68,38 @@ func newInfra(c *config.Common, mode blocks.Mode, log zerolog.Logger, reg *prome
 		return nil, err
 	}
 	if in.feed, err = blocks.New(blocks.Config{Mode: mode, WebsocketURL: blocks.WebsocketURL(c.PocketNode.RPCURL),
-		BlockTime: blockTime}, in.query, in.rdb, in.tk, reg); err != nil {
+		BlockTime: c.PocketNode.BlockTime}, in.query, in.rdb, in.tk, reg); err != nil {
 		in.close()
 		return nil, usageError{fmt.Errorf("block feed: %w", err)}
 	}
 	return in, nil
 }
 
-// start runs the shared components in g until ctx ends.
-func (in *infra) start(ctx context.Context, g *errgroup.Group) {
-	g.Go(func() error { return in.ops.Run(ctx) })
-	g.Go(func() error { return in.keys.Run(ctx) })
-	g.Go(func() error { return in.hub.Run(ctx) })
-	g.Go(func() error { return in.feed.Run(ctx) })
+// addBlockTimeFlag registers --block-time on c. The returned function applies it to a loaded
+// config: it overrides pocket_node.block_time only when the flag was given, so the file's value
+// (or its default) stands otherwise, and it is checked as the config key is.
+func addBlockTimeFlag(c *cobra.Command) func(*config.Common) error {
+	var d time.Duration
+	c.Flags().DurationVar(&d, "block-time", 0, "the chain's expected block time; when given, overrides pocket_node.block_time of the config file (default there "+
+		config.DefaultNodeBlockTime.String()+"; 1s on a localnet)")
+	return func(cfg *config.Common) error {
+		if !c.Flags().Changed("block-time") {
+			return nil
+		}
+		if err := config.CheckBlockTime(d); err != nil {
+			return fmt.Errorf("--block-time: %w", err)
+		}
+		cfg.PocketNode.BlockTime = d
+		return nil
+	}
+}
+
+// start runs the shared components as members of rg.
+func (in *infra) start(rg *runGroup) {
+	rg.Go(in.ops.Run)
+	rg.Go(in.keys.Run)
+	rg.Go(in.hub.Run)
+	rg.Go(in.feed.Run)
 }
 
 // close releases the connections; call it after every component stopped.

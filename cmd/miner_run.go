@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -30,9 +29,8 @@ import (
 // addMinerRun makes `miner --config F` run a miner replica.
 func addMinerRun(c *cobra.Command) {
 	var path string
-	var blockTime time.Duration
 	c.Flags().StringVar(&path, "config", "", "path to the miner config file")
-	c.Flags().DurationVar(&blockTime, "block-time", 30*time.Second, "the chain's expected block time (1s on a localnet); paces the block feed's fallbacks and state TTLs")
+	blockTime := addBlockTimeFlag(c)
 	c.Args = cobra.NoArgs
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		if path == "" {
@@ -42,7 +40,10 @@ func addMinerRun(c *cobra.Command) {
 		if err != nil {
 			return usageError{err}
 		}
-		return runMiner(c.Context(), cfg, blockTime, c.ErrOrStderr())
+		if err := blockTime(&cfg.Common); err != nil {
+			return usageError{err}
+		}
+		return runMiner(c.Context(), cfg, c.ErrOrStderr())
 	}
 }
 
@@ -56,14 +57,14 @@ type minerStack struct {
 	drain   time.Duration
 }
 
-func runMiner(parent context.Context, cfg *config.Miner, blockTime time.Duration, stderr io.Writer) error {
+func runMiner(parent context.Context, cfg *config.Miner, stderr io.Writer) error {
 	log, err := ops.NewLogger(stderr, cfg.Logging.Level, cfg.Logging.Format)
 	if err != nil {
 		return usageError{err}
 	}
 	b := Build()
 	reg := ops.NewRegistry(b.Version, b.Commit)
-	st, err := buildMiner(cfg, log, reg, blockTime)
+	st, err := buildMiner(cfg, log, reg)
 	if err != nil {
 		return err
 	}
@@ -76,32 +77,21 @@ func runMiner(parent context.Context, cfg *config.Miner, blockTime time.Duration
 // not commit stay pending for the next owner), leases released, and only then the block feed,
 // caches and Redis. A second signal, or shutdown_timeout, ends the wait.
 func (st *minerStack) run(parent context.Context) error {
-	sig, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	context.AfterFunc(sig, st.ready.SetStopping)
-	infra, cancelInfra := context.WithCancel(context.WithoutCancel(parent))
-	defer cancelInfra()
-	g, gctx := errgroup.WithContext(infra)
-	st.infra.start(gctx, g)
-	g.Go(func() error { return miner.RunReadiness(gctx, time.Second, st.probes...) })
-	mine, cancelMine := context.WithCancel(sig)
-	defer cancelMine()
-	context.AfterFunc(gctx, cancelMine) // a failed component stops the replica too
+	rg := startRunGroup(parent, st.ready.SetStopping)
+	defer rg.release()
+	st.infra.start(rg)
+	rg.Go(func(ctx context.Context) error { return miner.RunReadiness(ctx, time.Second, st.probes...) })
 
 	done := make(chan error, 1)
-	go func() { done <- st.miner.Run(mine) }()
+	go func() { done <- st.miner.Run(rg.work) }() // until a signal, or until a component fails
 	var mineErr error
 	select {
 	case mineErr = <-done:
-	case <-mine.Done():
+	case <-rg.work.Done():
 		mineErr = st.awaitStop(parent, done)
 	}
 	st.ready.SetStopping()
-	cancelInfra()
-	groupErr := g.Wait()
-	if errors.Is(groupErr, context.Canceled) {
-		groupErr = nil
-	}
+	groupErr := rg.stop()
 	st.log.Info().Msg("miner stopped")
 	return errors.Join(mineErr, groupErr)
 }
@@ -147,8 +137,8 @@ func replicaID(cfg *config.Miner) string {
 }
 
 // buildMiner constructs every component; nothing runs and nothing connects yet.
-func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry, blockTime time.Duration) (*minerStack, error) {
-	in, err := newInfra(&cfg.Common, blocks.Own, log, reg, blockTime)
+func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry) (*minerStack, error) {
+	in, err := newInfra(&cfg.Common, blocks.Own, log, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +157,7 @@ func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry,
 	st.refresh = cache.NewRefresher(st.feed.Subscribe(blocks.SubscribeOptions{}), func() bool { return true },
 		func(k cache.Kind, err error) { log.Warn().Err(err).Str("kind", string(k)).Msg("cache refresh failed") },
 		chain.Live()...)
-	if st.miner, err = miner.New(minerConfig(cfg, blockTime), miner.Deps{
+	if st.miner, err = miner.New(minerConfig(cfg), miner.Deps{
 		Redis: st.rdb, Keys: tk, Signers: st.keys, Cache: chain, Query: st.query, Txs: txs,
 		Blocks:     func() miner.BlockStream { return st.feed.Subscribe(blocks.SubscribeOptions{}) },
 		LeaderWork: st.refresh.Run, Registerer: reg, Log: log,
@@ -183,7 +173,7 @@ func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry,
 }
 
 // minerConfig resolves the replica's settings from the config file.
-func minerConfig(cfg *config.Miner, blockTime time.Duration) miner.Config {
+func minerConfig(cfg *config.Miner) miner.Config {
 	return miner.Config{
 		ReplicaID: replicaID(cfg), LeaseTTL: cfg.Leader.LeaseTTL, RenewInterval: cfg.Leader.RenewInterval,
 		Consumer: miner.ConsumerConfig{
@@ -191,7 +181,7 @@ func minerConfig(cfg *config.Miner, blockTime time.Duration) miner.Config {
 			ReclaimEvery: cfg.Consumer.ReclaimInterval, ReclaimMinIdle: cfg.Consumer.ReclaimIdle,
 		},
 		ClaimDelayBlocks: cfg.Sessions.ClaimDelayBlocks, ProofDelayBlocks: cfg.Sessions.ProofDelayBlocks,
-		SupplierRecheck: cfg.Sessions.SupplierRecheck, BlockTime: blockTime,
+		SupplierRecheck: cfg.Sessions.SupplierRecheck, BlockTime: cfg.PocketNode.BlockTime,
 		StateTTLSessions: int64(cfg.Sessions.StateTTLSessions),
 	}
 }

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/signal"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/shannon-ops/pocket-relay-miner/cache/blocks"
 	"github.com/shannon-ops/pocket-relay-miner/cmd/ops"
@@ -30,9 +27,8 @@ import (
 // addRelayerRun makes `relayer --config F` run the relayer.
 func addRelayerRun(c *cobra.Command) {
 	var path string
-	var blockTime time.Duration
 	c.Flags().StringVar(&path, "config", "", "path to the relayer config file")
-	c.Flags().DurationVar(&blockTime, "block-time", 30*time.Second, "the chain's expected block time (1s on a localnet); paces the block feed's fallbacks")
+	blockTime := addBlockTimeFlag(c)
 	c.Args = cobra.NoArgs
 	c.RunE = func(c *cobra.Command, _ []string) error {
 		if path == "" {
@@ -42,7 +38,10 @@ func addRelayerRun(c *cobra.Command) {
 		if err != nil {
 			return usageError{err}
 		}
-		return runRelayer(c.Context(), cfg, blockTime, c.ErrOrStderr())
+		if err := blockTime(&cfg.Common); err != nil {
+			return usageError{err}
+		}
+		return runRelayer(c.Context(), cfg, c.ErrOrStderr())
 	}
 }
 
@@ -55,14 +54,14 @@ type relayerStack struct {
 	drain   time.Duration
 }
 
-func runRelayer(parent context.Context, cfg *config.Relayer, blockTime time.Duration, stderr io.Writer) error {
+func runRelayer(parent context.Context, cfg *config.Relayer, stderr io.Writer) error {
 	log, err := ops.NewLogger(stderr, cfg.Logging.Level, cfg.Logging.Format)
 	if err != nil {
 		return usageError{err}
 	}
 	b := Build()
 	reg := ops.NewRegistry(b.Version, b.Commit)
-	st, err := buildRelayer(cfg, log, reg, blockTime)
+	st, err := buildRelayer(cfg, log, reg)
 	if err != nil {
 		return err
 	}
@@ -74,31 +73,20 @@ func runRelayer(parent context.Context, cfg *config.Relayer, blockTime time.Dura
 // drains: readiness false, in-flight relays finished, post work done, publish backlog flushed,
 // and only then the caches, block feed and Redis stop.
 func (st *relayerStack) run(parent context.Context) error {
-	sig, stop := signal.NotifyContext(parent, syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	context.AfterFunc(sig, st.ready.SetStopping)
-	infra, cancelInfra := context.WithCancel(context.WithoutCancel(parent))
-	defer cancelInfra()
-	g, gctx := errgroup.WithContext(infra)
-	st.infra.start(gctx, g)
-	g.Go(func() error { return st.backlog.Run(gctx) })
+	rg := startRunGroup(parent, st.ready.SetStopping)
+	defer rg.release()
+	st.infra.start(rg)
+	rg.Go(st.backlog.Run)
 	for _, p := range st.pools {
-		g.Go(func() error { return p.Run(gctx) })
+		rg.Go(p.Run)
 	}
-	serve, cancelServe := context.WithCancel(sig)
-	defer cancelServe()
-	context.AfterFunc(gctx, cancelServe) // a failed component stops the relayer too
 
-	serveErr := st.srv.Run(serve)
+	serveErr := st.srv.Run(rg.work) // until a signal, or until a component fails
 	st.ready.SetStopping()
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(parent), st.drain)
 	flushErr := st.backlog.Flush(fctx)
 	cancel()
-	cancelInfra()
-	groupErr := g.Wait()
-	if errors.Is(groupErr, context.Canceled) {
-		groupErr = nil
-	}
+	groupErr := rg.stop()
 	st.log.Info().Msg("relayer stopped")
 	return errors.Join(serveErr, flushErr, groupErr)
 }
@@ -117,8 +105,8 @@ func (h heights) Height() int64 {
 }
 
 // buildRelayer constructs every component; nothing runs and nothing connects yet.
-func buildRelayer(cfg *config.Relayer, log zerolog.Logger, reg *prometheus.Registry, blockTime time.Duration) (*relayerStack, error) {
-	in, err := newInfra(&cfg.Common, blocks.Follow, log, reg, blockTime)
+func buildRelayer(cfg *config.Relayer, log zerolog.Logger, reg *prometheus.Registry) (*relayerStack, error) {
+	in, err := newInfra(&cfg.Common, blocks.Follow, log, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +120,7 @@ func buildRelayer(cfg *config.Relayer, log zerolog.Logger, reg *prometheus.Regis
 	if st.backlog, err = publish.New(transport.NewPublisher(st.rdb, tk), cfg.Publish, log, reg); err != nil {
 		return nil, usageError{err}
 	}
-	mtr, err := st.meterFor(cfg, chain, heights{st.feed}, tk, reg, blockTime)
+	mtr, err := st.meterFor(cfg, chain, heights{st.feed}, tk, reg)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("meter: %w", err)}
 	}
@@ -167,7 +155,7 @@ func (st *relayerStack) buildBackends(cfg *config.Relayer, reg prometheus.Regist
 // meterFor returns the relay meter: relayer/meter in Redis with budgets from the cached chain,
 // or NoMeter when meter.enabled is false.
 func (st *relayerStack) meterFor(cfg *config.Relayer, chain relayer.Chain, h relayer.Heights, tk transport.Keys,
-	reg prometheus.Registerer, blockTime time.Duration) (relayer.Meter, error) {
+	reg prometheus.Registerer) (relayer.Meter, error) {
 	if !cfg.Meter.Enabled {
 		return relayer.NoMeter{}, nil
 	}
@@ -175,7 +163,7 @@ func (st *relayerStack) meterFor(cfg *config.Relayer, chain relayer.Chain, h rel
 	if err != nil {
 		return nil, err
 	}
-	return relayer.NewStakeMeter(m, chain, h, numSuppliersPerSession(st.query), blockTime, cfg.Meter.FailMode == config.FailOpen), nil
+	return relayer.NewStakeMeter(m, chain, h, numSuppliersPerSession(st.query), cfg.PocketNode.BlockTime, cfg.Meter.FailMode == config.FailOpen), nil
 }
 
 // numSuppliersPerSession reads the live session param, at most once a minute.

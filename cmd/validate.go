@@ -127,6 +127,7 @@ func commonSections(c *config.Common) []section {
 			"rpc   " + c.PocketNode.RPCURL,
 			"grpc  " + c.PocketNode.GRPCAddr + " (" + grpcTLS + ")",
 			fmt.Sprintf("query timeout %s, %d retries", c.PocketNode.QueryTimeout, c.PocketNode.QueryRetries),
+			"block time " + c.PocketNode.BlockTime.String(),
 		}},
 		{"keys", keySrc},
 		{"operations", ops},

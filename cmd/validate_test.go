@@ -51,7 +51,7 @@ func TestValidateMisspelledKey(t *testing.T) {
 	if !errors.As(err, &ue) {
 		t.Fatalf("err = %v, want a usage error (exit 2)", err)
 	}
-	if !strings.Contains(err.Error(), "services.develop-http.backends.jsonrpc.timout (line 44): unknown key") {
+	if !strings.Contains(err.Error(), "services.develop-http.backends.jsonrpc.timout (line 45): unknown key") {
 		t.Fatalf("error does not name the key and line: %v", err)
 	}
 }

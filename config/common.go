@@ -54,6 +54,12 @@ type PocketNode struct {
 	QueryTimeout time.Duration `yaml:"query_timeout"`
 	// QueryRetries is how many times a transient query error is retried. Default 3.
 	QueryRetries int `yaml:"query_retries"`
+	// BlockTime is the chain's expected time between blocks. It paces the block feed's
+	// fallbacks (polling, and a relayer following the node itself, after 3 × block_time of
+	// silence) and turns block counts into TTLs (the miner's session state, the relayer's meter
+	// budgets). Positive, at most MaxNodeBlockTime (10m). Default DefaultNodeBlockTime (30s);
+	// 1s on a localnet. The --block-time flag of `relayer`/`miner` overrides it when given.
+	BlockTime time.Duration `yaml:"block_time"`
 }
 
 // Keys names where supplier operator keys come from. Any combination; all are merged.

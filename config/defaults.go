@@ -16,6 +16,8 @@ const (
 	DefaultNodeGRPCAddr     = "127.0.0.1:9090"
 	DefaultNodeQueryTimeout = 5 * time.Second
 	DefaultNodeQueryRetries = 3
+	DefaultNodeBlockTime    = 30 * time.Second
+	MaxNodeBlockTime        = 10 * time.Minute // a bound, not a default: longer is a typo (30m for 30s)
 
 	DefaultKeyringAppName = "pocket"
 	DefaultKeyringBackend = "test"
@@ -163,6 +165,7 @@ func defaultCommon() Common {
 			GRPCAddr:     DefaultNodeGRPCAddr,
 			QueryTimeout: DefaultNodeQueryTimeout,
 			QueryRetries: DefaultNodeQueryRetries,
+			BlockTime:    DefaultNodeBlockTime,
 		},
 		Metrics: Metrics{Enabled: true, Addr: DefaultMetricsAddr},
 		Health:  Health{Addr: DefaultHealthAddr},

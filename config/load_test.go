@@ -77,6 +77,9 @@ func TestBadConfigs(t *testing.T) {
 		{file: "relayer.sendqueue.bad.yaml", wantErr: "transports.websocket.send_queue (line 5): must be positive"},
 		{file: "miner.renew.bad.yaml", miner: true, wantErr: "leader.renew_interval (line 5): must be at most a third of lease_ttl"},
 		{file: "miner.unknown.bad.yaml", miner: true, wantErr: "tx.gas_price (line 4): unknown key"},
+		{file: "relayer.blocktime-zero.bad.yaml", wantErr: "pocket_node.block_time (line 4): must be a positive duration such as 1s or 30s, got 0s"},
+		{file: "miner.blocktime-negative.bad.yaml", miner: true, wantErr: "pocket_node.block_time (line 5): must be a positive duration such as 1s or 30s, got -1s"},
+		{file: "miner.blocktime-absurd.bad.yaml", miner: true, wantErr: "pocket_node.block_time (line 4): must be at most 10m0s (the chain's expected time between blocks), got 24h0m0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -100,6 +103,48 @@ func TestBadConfigs(t *testing.T) {
 				t.Fatalf("error leaks a URL that may hold credentials: %v", err)
 			}
 		})
+	}
+}
+
+func TestBlockTime(t *testing.T) {
+	const keys = "keys: {keys_dir: /k}\n"
+	tests := []struct {
+		name, yaml string
+		want       time.Duration
+	}{
+		{name: "default", yaml: keys, want: DefaultNodeBlockTime},
+		{name: "section without the key", yaml: keys + "pocket_node: {query_retries: 1}\n", want: DefaultNodeBlockTime},
+		{name: "localnet", yaml: keys + "pocket_node: {block_time: 1s}\n", want: time.Second},
+		{name: "sub-second", yaml: keys + "pocket_node: {block_time: 1500ms}\n", want: 1500 * time.Millisecond},
+		{name: "upper bound", yaml: keys + "pocket_node: {block_time: 10m}\n", want: MaxNodeBlockTime},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := ParseMiner("m.yaml", []byte(tt.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.PocketNode.BlockTime != tt.want {
+				t.Fatalf("miner block_time = %s, want %s", m.PocketNode.BlockTime, tt.want)
+			}
+			r, err := ParseRelayer("r.yaml", []byte(tt.yaml+"services: {eth: {backends: {jsonrpc: {url: \"http://h:1\"}}}}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.PocketNode.BlockTime != tt.want {
+				t.Fatalf("relayer block_time = %s, want %s", r.PocketNode.BlockTime, tt.want)
+			}
+		})
+	}
+	// A bare number is not a duration: it is a type error naming the key, not 5ns.
+	_, err := ParseMiner("m.yaml", []byte(keys+"pocket_node:\n  block_time: 5\n"))
+	if err == nil || !strings.Contains(err.Error(), "m.yaml: pocket_node.block_time (line 3): cannot unmarshal") {
+		t.Fatalf("err = %v, want a type error on pocket_node.block_time", err)
+	}
+	for _, d := range []time.Duration{0, -time.Second, MaxNodeBlockTime + 1, 24 * time.Hour} {
+		if CheckBlockTime(d) == nil {
+			t.Errorf("CheckBlockTime(%s) accepted", d)
+		}
 	}
 }
 

@@ -191,6 +191,9 @@ func (c *Common) validate(p *problems) {
 	if c.PocketNode.QueryRetries < 0 {
 		p.add("pocket_node.query_retries", "must not be negative")
 	}
+	if err := CheckBlockTime(c.PocketNode.BlockTime); err != nil {
+		p.add("pocket_node.block_time", "%v", err)
+	}
 
 	c.Keys.validate(p)
 
@@ -268,6 +271,18 @@ func (m *Miner) validate(p *problems) {
 		p.add("sessions.state_ttl_sessions", "must be at least 1")
 	}
 	checkPositive(p, "shutdown_timeout", m.ShutdownTimeout)
+}
+
+// CheckBlockTime reports whether d is a usable expected block time: positive and at most
+// MaxNodeBlockTime. The --block-time flag is checked with it too.
+func CheckBlockTime(d time.Duration) error {
+	switch {
+	case d <= 0:
+		return fmt.Errorf("must be a positive duration such as 1s or 30s, got %s", d)
+	case d > MaxNodeBlockTime:
+		return fmt.Errorf("must be at most %s (the chain's expected time between blocks), got %s", MaxNodeBlockTime, d)
+	}
+	return nil
 }
 
 func checkListen(p *problems, path, addr string) {

@@ -38,7 +38,7 @@ func startMiner(t *testing.T, ctx context.Context, r *ourRelayer, name string) *
 	opsAddr := "127.0.0.1:" + strconv.Itoa(opsPort)
 	cfg := fmt.Sprintf(`replica_id: %s
 redis: {url: %q, key_prefix: e2e}
-pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true}
+pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true, block_time: 1s}
 keys:
   keyring: {backend: test, dir: %q, key_names: [%s]}
 leader: {lease_ttl: 3s, renew_interval: 1s, heartbeat_interval: 1s}
@@ -56,7 +56,7 @@ shutdown_timeout: 20s
 		t.Fatal(err)
 	}
 	p, err := chain.StartProcess(ctx, localnet.ProcessSpec{Name: name, Binary: r.bin, Addrs: []string{opsAddr},
-		Args: []string{"miner", "--config", cfgPath, "--block-time", "1s"}})
+		Args: []string{"miner", "--config", cfgPath}})
 	if err != nil {
 		t.Fatalf("start %s: %v (log %s)", name, err, logTail(p))
 	}

@@ -84,7 +84,7 @@ func startRelayerWith(t *testing.T, ctx context.Context, spec relayerSpec) *ourR
 	}
 	cfg := fmt.Sprintf(`listen_addr: %s
 redis: {url: %q, key_prefix: e2e}
-pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true}
+pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true, block_time: 1s}
 keys:
   keyring: {backend: test, dir: %q, key_names: [%s]}
 default_max_body_bytes: 64KiB
@@ -104,7 +104,7 @@ shutdown_timeout: 10s
 		t.Fatal(err)
 	}
 	p, err := chain.StartProcess(ctx, localnet.ProcessSpec{Name: spec.name, Binary: bin, Addrs: []string{addr, opsAddr},
-		Args: []string{"relayer", "--config", cfgPath, "--block-time", "1s"}})
+		Args: []string{"relayer", "--config", cfgPath}})
 	if err != nil {
 		t.Fatalf("start relayer: %v (log %s)", err, logTail(p))
 	}

@@ -42,32 +42,7 @@ func (l *Localnet) StartOurs(ctx context.Context, bin string, relayerPort int) (
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	common := fmt.Sprintf(`redis: {url: %q, key_prefix: localnet}
-pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true}
-keys:
-  keyring: {backend: test, dir: %q, key_names: [%s]}
-logging: {level: info, format: console}
-`, l.RedisURL, l.RPCURL, l.GRPCAddr, l.Home, l.Accounts.Supplier.Name)
-	relayerCfg := common + fmt.Sprintf(`listen_addr: %s
-services:
-  %s:
-    validation_mode: eager
-    backends:
-      jsonrpc: {url: %q, timeout: 10s}
-meter: {enabled: true, fail_mode: closed}
-metrics: {enabled: true, addr: %s}
-health: {addr: %s}
-shutdown_timeout: 10s
-`, addr, l.ServiceID, l.BackendURL, relayerOps, relayerOps)
-	minerCfg := common + fmt.Sprintf(`replica_id: localnet-miner-1
-leader: {lease_ttl: 6s, renew_interval: 2s, heartbeat_interval: 2s}
-consumer: {block_timeout: 500ms, reclaim_idle: 5s, reclaim_interval: 2s}
-tx: {chain_id: %s, confirm_timeout: 10s}
-sessions: {supplier_recheck: 30s}
-metrics: {enabled: true, addr: %s}
-health: {addr: %s}
-shutdown_timeout: 20s
-`, l.ChainID, minerOps, minerOps)
+	relayerCfg, minerCfg := l.oursConfigs(addr, relayerOps, minerOps)
 	ours := &Ours{RelayerURL: "http://" + addr, RelayerOps: "http://" + relayerOps, MinerOps: "http://" + minerOps}
 	for _, p := range []struct {
 		name, cfg, addr string
@@ -81,7 +56,7 @@ shutdown_timeout: 20s
 			return nil, err
 		}
 		proc, err := l.StartProcess(ctx, ProcessSpec{Name: p.name, Binary: bin, Addrs: []string{p.addr},
-			Args: []string{p.name, "--config", path, "--block-time", "1s"}})
+			Args: []string{p.name, "--config", path}})
 		if err != nil {
 			if proc != nil {
 				err = fmt.Errorf("%w\n%s", err, tail(proc.Log, 20))
@@ -93,4 +68,36 @@ shutdown_timeout: 20s
 	}
 	l.Ours = ours
 	return ours, l.save()
+}
+
+// oursConfigs returns the config files of our relayer (serving on addr) and miner. Both expect
+// a block every second (pocket_node.block_time: 1s), as the localnet chain produces them.
+func (l *Localnet) oursConfigs(addr, relayerOps, minerOps string) (relayerCfg, minerCfg string) {
+	common := fmt.Sprintf(`redis: {url: %q, key_prefix: localnet}
+pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true, block_time: 1s}
+keys:
+  keyring: {backend: test, dir: %q, key_names: [%s]}
+logging: {level: info, format: console}
+`, l.RedisURL, l.RPCURL, l.GRPCAddr, l.Home, l.Accounts.Supplier.Name)
+	relayerCfg = common + fmt.Sprintf(`listen_addr: %s
+services:
+  %s:
+    validation_mode: eager
+    backends:
+      jsonrpc: {url: %q, timeout: 10s}
+meter: {enabled: true, fail_mode: closed}
+metrics: {enabled: true, addr: %s}
+health: {addr: %s}
+shutdown_timeout: 10s
+`, addr, l.ServiceID, l.BackendURL, relayerOps, relayerOps)
+	minerCfg = common + fmt.Sprintf(`replica_id: localnet-miner-1
+leader: {lease_ttl: 6s, renew_interval: 2s, heartbeat_interval: 2s}
+consumer: {block_timeout: 500ms, reclaim_idle: 5s, reclaim_interval: 2s}
+tx: {chain_id: %s, confirm_timeout: 10s}
+sessions: {supplier_recheck: 30s}
+metrics: {enabled: true, addr: %s}
+health: {addr: %s}
+shutdown_timeout: 20s
+`, l.ChainID, minerOps, minerOps)
+	return relayerCfg, minerCfg
 }
