@@ -156,7 +156,18 @@ func (l *Localnet) GetSession(ctx context.Context, app, service string, height i
 		} `json:"session"`
 	}
 	q := url.Values{"application_address": {app}, "service_id": {service}, "block_height": {strconv.FormatInt(height, 10)}}
-	if err := l.getJSON(ctx, l.APIURL, "/pokt-network/poktroll/session/get_session?"+q.Encode(), nil, &r); err != nil {
+	// CometBFT reports a block a moment before the app's query state has it, and the session
+	// query refuses that height meanwhile: retry that refusal only, for a few block times.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := poll(wctx, "session at height "+strconv.FormatInt(height, 10), 200*time.Millisecond, func(ctx context.Context) (bool, error) {
+		err := l.getJSON(ctx, l.APIURL, "/pokt-network/poktroll/session/get_session?"+q.Encode(), nil, &r)
+		if err != nil && strings.Contains(err.Error(), "ahead of the last committed block height") {
+			return false, err
+		}
+		return true, err
+	})
+	if err != nil {
 		return SessionInfo{}, err
 	}
 	s := SessionInfo{ID: r.Session.Header.SessionID}
