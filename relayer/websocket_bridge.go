@@ -299,7 +299,9 @@ func (b *wsBridge) setLatest(p *wsPending) {
 		old.metered = false
 	}
 	b.mu.Unlock()
-	b.refundUnused(refund)
+	if refund != nil { // not refundUnused(nil): that would refund p's own charge
+		b.s.refundLater(refund)
+	}
 }
 
 // takeLatest returns the latest request and whether this response takes its meter charge.

@@ -474,3 +474,20 @@ func gaugeValue(g prometheus.Gauge) float64 {
 	}
 	return m.GetGauge().GetValue()
 }
+
+// An eager request's meter charge pays for the response that answers it: it is neither
+// refunded when the request is admitted nor charged again after the response.
+func TestWebSocketEagerChargeUsedByResponse(t *testing.T) {
+	f := withWebSocket(t, tiltWS(t, "/ws"))
+	c := dialRelayer(t, relayerWS(t, f), f.wsHeaders())
+	for i, payload := range []string{"a", "b"} {
+		if err := c.WriteMessage(websocket.TextMessage, f.frame(payload)); err != nil {
+			t.Fatal(err)
+		}
+		f.verifySigned(t, readResponse(t, c), payload)
+		f.settle()
+		if consumed, refunds := f.meter.state(); consumed != i+1 || refunds != 0 {
+			t.Fatalf("after %d relays the meter holds %d charges after %d refunds, want %d and 0", i+1, consumed, refunds, i+1)
+		}
+	}
+}
