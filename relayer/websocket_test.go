@@ -90,8 +90,14 @@ func (rb *recordingWS) seen() (conns int, msgs [][]byte) {
 // withWebSocket rebuilds the fixture's server with a websocket backend at url.
 func withWebSocket(t testing.TB, url string, opts ...fixtureOption) *fixture {
 	t.Helper()
+	return withWebSocketBackend(t, &config.Backend{URL: config.Secret(url)}, opts...)
+}
+
+// withWebSocketBackend rebuilds the fixture's server with bc as its websocket backend.
+func withWebSocketBackend(t testing.TB, bc *config.Backend, opts ...fixtureOption) *fixture {
+	t.Helper()
 	f := newFixture(t, opts...)
-	f.cfg.Services[testService].Backends[config.RPCWebSocket] = &config.Backend{URL: config.Secret(url)}
+	f.cfg.Services[testService].Backends[config.RPCWebSocket] = bc
 	f.reg = prometheus.NewRegistry()
 	srv, err := New(f.cfg, Deps{
 		Chain: f.chain, Heights: f.heights, Verifier: ring.New(ring.Config{}), Meter: f.meter, Publisher: f.pub,
