@@ -140,7 +140,7 @@ func relayerSummary(r *config.Relayer) summary {
 		fmt.Sprintf("default validation %s, default max body %s", r.DefaultValidationMode, r.DefaultMaxBodyBytes),
 		fmt.Sprintf("publish backlog %d, %d workers, overflow %s", r.Publish.Backlog, r.Publish.Workers, r.Publish.OverflowPolicy),
 		fmt.Sprintf("meter enabled=%t fail %s", r.Meter.Enabled, r.Meter.FailMode),
-	}}}
+	}}, transportSection(r.Transports)}
 	s = append(s, commonSections(&r.Common)...)
 	var svc []string
 	for _, id := range sortedMapKeys(r.Services) {
@@ -156,10 +156,21 @@ func relayerSummary(r *config.Relayer) summary {
 			for i, e := range eps {
 				hosts[i] = redactedURL(e.Value())
 			}
-			svc = append(svc, fmt.Sprintf("  %-9s %s  [%s, timeout %s]", t, strings.Join(hosts, ", "), b.Selection, b.Timeout))
+			svc = append(svc, fmt.Sprintf("  %-9s %s  [%s, timeout %s, max response %s]", t, strings.Join(hosts, ", "), b.Selection, b.Timeout, b.MaxResponseBytes))
 		}
 	}
 	return append(s, section{fmt.Sprintf("services (%d)", len(r.Services)), svc})
+}
+
+// transportSection lists the limits of the transports beyond plain HTTP; each answer is also
+// bounded by its backend's max_response_bytes, shown with the backend.
+func transportSection(t config.Transports) section {
+	ws, st := t.WebSocket, t.Streaming
+	return section{"transports", []string{
+		fmt.Sprintf("websocket: ping every %s, pong wait %s, write timeout %s, send queue %d", ws.PingInterval, ws.PongWait, ws.WriteTimeout, ws.SendQueue),
+		fmt.Sprintf("streaming: frame after %s, %s or %d events; at most %s per stream", st.BatchInterval, st.BatchBytes, st.BatchEvents, st.MaxBytes),
+		fmt.Sprintf("grpc: timeout %s", t.GRPC.Timeout),
+	}}
 }
 
 func minerSummary(m *config.Miner) summary {

@@ -97,3 +97,49 @@ func TestRedactedURL(t *testing.T) {
 		}
 	}
 }
+
+// The relayer summary lists the transport limits (the defaults the example config shows
+// commented out, or the configured values) and each backend's max_response_bytes.
+func TestValidateRelayerTransports(t *testing.T) {
+	src, err := os.ReadFile("../config.relayer.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom := string(src) + `
+transports:
+  websocket: {ping_interval: 20s, pong_wait: 50s, write_timeout: 5s, send_queue: 16}
+  streaming: {batch_interval: 50ms, batch_bytes: 32KiB, batch_events: 8, max_bytes: 4MiB}
+  grpc: {timeout: 45s}
+`
+	p := filepath.Join(t.TempDir(), "relayer.yaml")
+	if err := os.WriteFile(p, []byte(custom), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file string
+		want []string
+	}{
+		{"../config.relayer.example.yaml", []string{
+			"\ntransports\n",
+			"  websocket: ping every 30s, pong wait 1m15s, write timeout 10s, send queue 64\n",
+			"  streaming: frame after 100ms, 64KiB or 32 events; at most 16MiB per stream\n",
+			"  grpc: timeout 1m0s\n",
+			"[round_robin, timeout 30s, max response 64MiB]",
+		}},
+		{p, []string{
+			"  websocket: ping every 20s, pong wait 50s, write timeout 5s, send queue 16\n",
+			"  streaming: frame after 50ms, 32KiB or 8 events; at most 4MiB per stream\n",
+			"  grpc: timeout 45s\n",
+		}},
+	} {
+		out, err := run(t, "relayer", "validate", "--config", tc.file)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: summary lacks %q:\n%s", tc.file, w, out)
+			}
+		}
+	}
+}

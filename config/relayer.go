@@ -91,8 +91,12 @@ type Backend struct {
 	Timeout time.Duration `yaml:"timeout"`
 	// MaxConns bounds connections per endpoint. Default 256.
 	MaxConns int `yaml:"max_conns"`
-	// MaxResponseBytes bounds one backend response body; a larger one fails the relay with
-	// reason backend_response_too_large. Default 64MiB.
+	// MaxResponseBytes bounds one answer of the backend, whatever carries it: an HTTP or gRPC
+	// response body, a non-streaming body on the streaming path, one WebSocket message. A larger
+	// one is refused (backend_response_too_large; relays_rejected_total reason backend_error)
+	// and never forwarded; a WebSocket bridge closes after it. A streamed (SSE, NDJSON) answer
+	// is cut at the smaller of this and transports.streaming.max_bytes instead, since its first
+	// frames are out before its size is known. Default 64MiB.
 	MaxResponseBytes ByteSize `yaml:"max_response_bytes"`
 	// HealthCheck enables active health checks of every endpoint.
 	HealthCheck *HealthCheck `yaml:"health_check"`
@@ -193,7 +197,8 @@ type StreamingLimits struct {
 	// BatchEvents bounds the events of one frame. Default 32.
 	BatchEvents int `yaml:"batch_events"`
 	// MaxBytes bounds a whole stream (it is kept to form the mined relay); a longer stream is
-	// cut there and mined as cut. Default 16MiB.
+	// cut there and mined as cut. The backend's max_response_bytes bounds it too: the smaller
+	// applies. Default 16MiB.
 	MaxBytes ByteSize `yaml:"max_bytes"`
 }
 

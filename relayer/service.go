@@ -2,6 +2,7 @@ package relayer
 
 import (
 	"fmt"
+	"net/http"
 
 	"github.com/shannon-ops/pocket-relay-miner/config"
 )
@@ -14,6 +15,10 @@ type service struct {
 	grpcMaxResp int64 // bound of a gRPC answer: the grpc backend's max_response_bytes
 	backends    map[config.RPCType]Backend
 	fallback    Backend // answers requests without an Rpc-Type header; nil when ambiguous
+	// maxResp is each backend's max_response_bytes, the bound of one answer whatever carries
+	// it (HTTP body, WebSocket message, streamed or gRPC body); fallbackType is fallback's type.
+	maxResp      map[config.RPCType]int64
+	fallbackType config.RPCType
 	serviceMetrics
 }
 
@@ -24,30 +29,48 @@ func newService(id string, sc *config.Service, cfg *config.Relayer, backends map
 		eager:          validationMode(sc, cfg) == config.ValidationEager,
 		maxBody:        int64(cfg.DefaultMaxBodyBytes),
 		backends:       map[config.RPCType]Backend{},
+		maxResp:        map[config.RPCType]int64{},
 		serviceMetrics: m.forService(id),
 	}
 	if sc.MaxBodyBytes > 0 {
 		svc.maxBody = int64(sc.MaxBodyBytes)
 	}
-	svc.grpcMaxResp = int64(config.DefaultMaxResponseBytes)
-	if bc := sc.Backends[config.RPCGRPC]; bc != nil && bc.MaxResponseBytes > 0 {
-		svc.grpcMaxResp = int64(bc.MaxResponseBytes)
-	}
-	for t := range sc.Backends {
+	for t, bc := range sc.Backends {
 		b := backends[t]
 		if b == nil {
 			return nil, fmt.Errorf("service %s: no backend built for %s", id, t)
 		}
 		svc.backends[t] = b
+		if bc != nil && bc.MaxResponseBytes > 0 {
+			svc.maxResp[t] = int64(bc.MaxResponseBytes)
+		}
 	}
+	svc.grpcMaxResp = svc.maxResponse(config.RPCGRPC)
 	if b, ok := svc.backends[config.RPCJSONRPC]; ok {
-		svc.fallback = b
+		svc.fallback, svc.fallbackType = b, config.RPCJSONRPC
 	} else if len(svc.backends) == 1 {
-		for _, b := range svc.backends {
-			svc.fallback = b
+		for t, b := range svc.backends {
+			svc.fallback, svc.fallbackType = b, t
 		}
 	}
 	return svc, nil
+}
+
+// maxResponse is the max_response_bytes of the service's backend of rpc type t (the default
+// for a config not built by config.LoadRelayer, which fills it in).
+func (svc *service) maxResponse(t config.RPCType) int64 {
+	if n := svc.maxResp[t]; n > 0 {
+		return n
+	}
+	return int64(config.DefaultMaxResponseBytes)
+}
+
+// routedType is the rpc type of the backend route picks for a request with header h.
+func (svc *service) routedType(h http.Header) config.RPCType {
+	if v := h[rpcTypeHeader]; len(v) > 0 && v[0] != "" {
+		return rpcTypeByHeader[v[0]]
+	}
+	return svc.fallbackType
 }
 
 func validationMode(sc *config.Service, cfg *config.Relayer) config.ValidationMode {

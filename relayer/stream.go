@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -31,7 +32,8 @@ type streamLimits struct {
 	// batchEvents bounds the events (SSE events, NDJSON lines) of one frame.
 	batchEvents int
 	// maxBytes bounds a whole stream: it is kept to form the mined relay. A longer stream is
-	// cut there (its last frame ends at the limit) and mined as cut.
+	// cut there (its last frame ends at the limit) and mined as cut. One relay's stream is
+	// also bounded by its backend's max_response_bytes (serveStream takes the smaller).
 	maxBytes int
 }
 
@@ -107,20 +109,38 @@ func (s *Server) serveTransport(w http.ResponseWriter, r *http.Request, svc *ser
 		return true
 	}
 	defer res.Body.Close()
+	rt := svc.routedType(r.Header)
 	sse, streaming := streamKind(res.Header.Get("Content-Type"))
 	if !streaming {
-		body, err := readCapped(res.Body, backend.DefaultMaxResponseBytes)
-		if err != nil {
-			s.refundLater(job)
-			s.replyError(w, svc, req.Meta.SessionHeader, backendReject(err))
-			return true
-		}
-		br := backend.Response{StatusCode: res.StatusCode, Header: res.Header, Body: body}
-		s.answer(w, svc, signer, req, br.AppendPOKT(make([]byte, 0, br.POKTSize())), uint32(res.StatusCode), job)
+		s.answerWhole(w, svc, rt, signer, req, res, job)
 		return true
 	}
-	s.serveStream(w, svc, signer, req, res, sse, job, start)
+	s.serveStream(w, svc, signer, req, res, sse, svc.maxResponse(rt), job, start)
 	return true
+}
+
+// answerWhole answers a backend response that is not a stream like a synchronous relay: its
+// body is read in full, bounded by the max_response_bytes of the backend of rpc type rt, and a
+// larger one is refused as the synchronous path refuses it (backend_response_too_large,
+// rejected as backend_error), never forwarded.
+func (s *Server) answerWhole(w http.ResponseWriter, svc *service, rt config.RPCType, signer Signer, req *servicetypes.RelayRequest, res *http.Response, job *postJob) {
+	limit := svc.maxResponse(rt)
+	var body []byte
+	err := errTooLarge
+	if res.ContentLength <= limit {
+		body, err = readCapped(res.Body, limit)
+	}
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			err = &backend.Error{Reason: backend.ReasonTooLarge, Service: svc.id, RPCType: string(rt),
+				Err: fmt.Errorf("body over the %d byte limit", limit)}
+		}
+		s.refundLater(job)
+		s.replyError(w, svc, req.Meta.SessionHeader, backendReject(err))
+		return
+	}
+	br := backend.Response{StatusCode: res.StatusCode, Header: res.Header, Body: body}
+	s.answer(w, svc, signer, req, br.AppendPOKT(make([]byte, 0, br.POKTSize())), uint32(res.StatusCode), job)
 }
 
 // answer signs payload as the relay's one response, writes it and hands the relay off.

@@ -31,6 +31,13 @@ type tiltFixture struct {
 
 func newTiltFixture(t *testing.T) *tiltFixture {
 	t.Helper()
+	return newTiltFixtureMaxResp(t, 0)
+}
+
+// newTiltFixtureMaxResp is newTiltFixture with every backend's max_response_bytes set to
+// maxResp (0: the default), given to the pools as the relayer command gives it.
+func newTiltFixtureMaxResp(t *testing.T, maxResp config.ByteSize) *tiltFixture {
+	t.Helper()
 	tb, err := tiltbackend.New(tiltbackend.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -47,13 +54,19 @@ func newTiltFixture(t *testing.T) *tiltFixture {
 
 	f := newFixture(t)
 	f.srv.Close()
-	b := func() *config.Backend { return &config.Backend{URL: config.Secret(bs.URL), Timeout: 5 * time.Second} }
+	b := func() *config.Backend {
+		return &config.Backend{URL: config.Secret(bs.URL), Timeout: 5 * time.Second, MaxResponseBytes: maxResp}
+	}
 	f.cfg.Services[testService].Backends = map[config.RPCType]*config.Backend{
 		config.RPCJSONRPC: b(), config.RPCREST: b(), config.RPCGRPC: b(),
 	}
 	pools := map[config.RPCType]Backend{}
 	for rt, bc := range f.cfg.Services[testService].Backends {
-		p, err := backend.New(testService, rt, bc, zerolog.Nop(), nil)
+		var opts []backend.Option
+		if maxResp > 0 {
+			opts = append(opts, backend.WithMaxResponseBytes(int64(maxResp)))
+		}
+		p, err := backend.New(testService, rt, bc, zerolog.Nop(), nil, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,10 +34,17 @@ type streamer struct {
 // is POKTHTTPResponse{status_code, body_bz: the whole stream} (no header map), signed once
 // more at the end: anyone holding the concatenated frame bodies can recompute its
 // payload_hash and verify the supplier's signature.
-func (s *Server) serveStream(w http.ResponseWriter, svc *service, signer Signer, req *servicetypes.RelayRequest, res *http.Response, sse bool, job *postJob, start time.Time) {
+//
+// The stream is bounded by transports.streaming.max_bytes and by maxResp, the backend's
+// max_response_bytes, whichever is smaller: its first frames are out before its size is
+// known, so a longer stream is cut there and mined as cut rather than refused.
+func (s *Server) serveStream(w http.ResponseWriter, svc *service, signer Signer, req *servicetypes.RelayRequest, res *http.Response, sse bool, maxResp int64, job *postJob, start time.Time) {
 	st := &streamer{
 		s: s, w: w, rc: http.NewResponseController(w), signer: signer, req: req,
 		status: uint32(res.StatusCode), sse: sse, m: s.streams.bySvc[svc.id], start: start, lim: s.streamLim,
+	}
+	if maxResp < int64(st.lim.maxBytes) {
+		st.lim.maxBytes = int(maxResp)
 	}
 	hd := w.Header()
 	hd["Content-Type"] = []string{res.Header.Get("Content-Type")}

@@ -35,9 +35,11 @@ import (
 // response already mined).
 //
 // A bridge has four goroutines: one reader and one writer per connection; nothing else writes.
-// Messages are bounded (gateway: the service's max_body_bytes; backend:
-// backend.DefaultMaxResponseBytes), queues are bounded and block the reader of the other side
-// (TCP backpressure), every write has a deadline and each side is pinged. The bridge closes when
+// Messages are bounded (gateway: the service's max_body_bytes; backend: the websocket
+// backend's max_response_bytes, each message being one relay's answer), queues are bounded and
+// block the reader of the other side (TCP backpressure), every write has a deadline and each
+// side is pinged. A backend message over its bound is refused like an oversized HTTP answer
+// (an error RelayResponse, rejected as backend_error), never forwarded, and ends the bridge. The bridge closes when
 // either side goes away, when the claim window of the upgrade session opens (checked on every
 // housekeeping tick) or on shutdown, which closes every registered connection and waits.
 

@@ -3,6 +3,7 @@ package relayer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
 	sessiontypes "github.com/pokt-network/poktroll/x/session/types"
 
+	"github.com/shannon-ops/pocket-relay-miner/config"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/backend"
 )
 
@@ -94,7 +96,7 @@ func (b *wsBridge) run() {
 		p.conn.SetPongHandler(func(string) error { return p.conn.SetReadDeadline(time.Now().Add(t.pongWait)) })
 	}
 	b.gw.conn.SetReadLimit(b.svc.maxBody)
-	b.be.conn.SetReadLimit(backend.DefaultMaxResponseBytes)
+	b.be.conn.SetReadLimit(b.svc.maxResponse(config.RPCWebSocket))
 	if b.s.heights.Height() >= b.closeAt { // the window may have opened during the upgrade
 		b.stop(websocket.CloseNormalClosure, "session claim window opened")
 	}
@@ -138,11 +140,29 @@ func (b *wsBridge) writeLoop(p *wsPeer) {
 				return
 			}
 		case <-b.ctx.Done():
+			deadline := time.Now().Add(t.write)
 			code, text := b.closeCode, b.closeText
 			if p == b.be {
 				code, text = websocket.CloseNormalClosure, ""
+			} else {
+				writeQueued(p, deadline) // e.g. the error reply queued just before the stop
 			}
-			_ = p.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(t.write))
+			_ = p.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), deadline)
+			return
+		}
+	}
+}
+
+// writeQueued writes the messages already queued for p, all before deadline.
+func writeQueued(p *wsPeer, deadline time.Time) {
+	_ = p.conn.SetWriteDeadline(deadline)
+	for {
+		select {
+		case f := <-p.out:
+			if p.conn.WriteMessage(f.typ, f.data) != nil {
+				return
+			}
+		default:
 			return
 		}
 	}
@@ -186,6 +206,9 @@ func (b *wsBridge) readBackend() {
 	for {
 		_, data, err := b.be.conn.ReadMessage()
 		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				b.responseTooLarge()
+			}
 			b.stop(websocket.CloseGoingAway, "backend connection closed")
 			return
 		}
@@ -273,6 +296,25 @@ func (b *wsBridge) onResponse(data []byte) bool {
 	return true
 }
 
+// responseTooLarge refuses the backend message that went over the websocket backend's
+// max_response_bytes as the synchronous path refuses an oversized body (backend_response_too_large,
+// rejected as backend_error): the gateway gets the error RelayResponse for the latest request,
+// whose unused meter charge is given back, and the bridge closes, since the backend connection
+// cannot be read past the message (gorilla has already answered the backend with 1009).
+func (b *wsBridge) responseTooLarge() {
+	var h *sessiontypes.SessionHeader
+	if p, metered := b.takeLatest(); p != nil {
+		h = p.req.Meta.SessionHeader
+		if metered {
+			b.refundUnused(&postJob{s: b.s, svc: b.svc, req: p.req, metered: true})
+		}
+	}
+	limit := b.svc.maxResponse(config.RPCWebSocket)
+	b.refuse(h, backendReject(&backend.Error{Reason: backend.ReasonTooLarge, Service: b.svc.id,
+		RPCType: string(config.RPCWebSocket), Err: fmt.Errorf("message over the %d byte limit", limit)}))
+	b.stop(websocket.CloseGoingAway, "backend message over max_response_bytes")
+}
+
 // refuse answers a refused gateway message with the error RelayResponse and counts it once.
 func (b *wsBridge) refuse(h *sessiontypes.SessionHeader, err error) bool {
 	r := reasonOf(err)
@@ -299,7 +341,9 @@ func (b *wsBridge) setLatest(p *wsPending) {
 		old.metered = false
 	}
 	b.mu.Unlock()
-	b.refundUnused(refund)
+	if refund != nil { // not refundUnused(nil): that would refund p's own charge
+		b.s.refundLater(refund)
+	}
 }
 
 // takeLatest returns the latest request and whether this response takes its meter charge.

@@ -90,8 +90,14 @@ func (rb *recordingWS) seen() (conns int, msgs [][]byte) {
 // withWebSocket rebuilds the fixture's server with a websocket backend at url.
 func withWebSocket(t testing.TB, url string, opts ...fixtureOption) *fixture {
 	t.Helper()
+	return withWebSocketBackend(t, &config.Backend{URL: config.Secret(url)}, opts...)
+}
+
+// withWebSocketBackend rebuilds the fixture's server with bc as its websocket backend.
+func withWebSocketBackend(t testing.TB, bc *config.Backend, opts ...fixtureOption) *fixture {
+	t.Helper()
 	f := newFixture(t, opts...)
-	f.cfg.Services[testService].Backends[config.RPCWebSocket] = &config.Backend{URL: config.Secret(url)}
+	f.cfg.Services[testService].Backends[config.RPCWebSocket] = bc
 	f.reg = prometheus.NewRegistry()
 	srv, err := New(f.cfg, Deps{
 		Chain: f.chain, Heights: f.heights, Verifier: ring.New(ring.Config{}), Meter: f.meter, Publisher: f.pub,
@@ -473,4 +479,21 @@ func gaugeValue(g prometheus.Gauge) float64 {
 		panic(err)
 	}
 	return m.GetGauge().GetValue()
+}
+
+// An eager request's meter charge pays for the response that answers it: it is neither
+// refunded when the request is admitted nor charged again after the response.
+func TestWebSocketEagerChargeUsedByResponse(t *testing.T) {
+	f := withWebSocket(t, tiltWS(t, "/ws"))
+	c := dialRelayer(t, relayerWS(t, f), f.wsHeaders())
+	for i, payload := range []string{"a", "b"} {
+		if err := c.WriteMessage(websocket.TextMessage, f.frame(payload)); err != nil {
+			t.Fatal(err)
+		}
+		f.verifySigned(t, readResponse(t, c), payload)
+		f.settle()
+		if consumed, refunds := f.meter.state(); consumed != i+1 || refunds != 0 {
+			t.Fatalf("after %d relays the meter holds %d charges after %d refunds, want %d and 0", i+1, consumed, refunds, i+1)
+		}
+	}
 }
