@@ -177,7 +177,7 @@ func minerConfig(cfg *config.Miner) miner.Config {
 	return miner.Config{
 		ReplicaID: replicaID(cfg), LeaseTTL: cfg.Leader.LeaseTTL, RenewInterval: cfg.Leader.RenewInterval,
 		Consumer: miner.ConsumerConfig{
-			BatchSize: cfg.Consumer.BatchSize, BlockTimeout: cfg.Consumer.BlockTimeout,
+			BatchSize: cfg.Consumer.BatchSize, BlockTimeout: cfg.Consumer.BlockTimeout, Linger: cfg.Consumer.Linger,
 			ReclaimEvery: cfg.Consumer.ReclaimInterval, ReclaimMinIdle: cfg.Consumer.ReclaimIdle,
 		},
 		ClaimDelayBlocks: cfg.Sessions.ClaimDelayBlocks, ProofDelayBlocks: cfg.Sessions.ProofDelayBlocks,

@@ -181,7 +181,7 @@ func minerSummary(m *config.Miner) summary {
 	s := summary{{"miner", []string{
 		"replica " + replica,
 		fmt.Sprintf("leases: ttl %s, renew every %s, heartbeat %s", m.Leader.LeaseTTL, m.Leader.RenewInterval, m.Leader.HeartbeatInterval),
-		fmt.Sprintf("consumer: batch %d, block %s, reclaim idle %s every %s", m.Consumer.BatchSize, m.Consumer.BlockTimeout, m.Consumer.ReclaimIdle, m.Consumer.ReclaimInterval),
+		fmt.Sprintf("consumer: batch %d, block %s, linger %s, reclaim idle %s every %s", m.Consumer.BatchSize, m.Consumer.BlockTimeout, m.Consumer.Linger, m.Consumer.ReclaimIdle, m.Consumer.ReclaimInterval),
 		fmt.Sprintf("tx: chain %s, gas %s, fees %s, confirm within %s", m.Tx.ChainID, gasSummary(m.Tx), feeSummary(m.Tx), m.Tx.ConfirmTimeout),
 		fmt.Sprintf("sessions: claim delay %d, proof delay %d blocks, supplier recheck %s", m.Sessions.ClaimDelayBlocks, m.Sessions.ProofDelayBlocks, m.Sessions.SupplierRecheck),
 	}}}

@@ -68,6 +68,8 @@ const (
 	DefaultReplicaHeartbeat    = 5 * time.Second
 	DefaultConsumeBatchSize    = 1000
 	DefaultConsumeBlock        = 2 * time.Second
+	DefaultConsumeLinger       = 100 * time.Millisecond
+	MaxConsumeLinger           = time.Second
 	DefaultReclaimIdle         = 30 * time.Second
 	DefaultReclaimInterval     = 10 * time.Second
 	DefaultSupplierRecheck     = time.Minute
@@ -131,6 +133,7 @@ func DefaultMiner() Miner {
 		Consumer: Consumer{
 			BatchSize:       DefaultConsumeBatchSize,
 			BlockTimeout:    DefaultConsumeBlock,
+			Linger:          DefaultConsumeLinger,
 			ReclaimIdle:     DefaultReclaimIdle,
 			ReclaimInterval: DefaultReclaimInterval,
 		},

@@ -80,6 +80,7 @@ func TestBadConfigs(t *testing.T) {
 		{file: "relayer.blocktime-zero.bad.yaml", wantErr: "pocket_node.block_time (line 4): must be a positive duration such as 1s or 30s, got 0s"},
 		{file: "miner.blocktime-negative.bad.yaml", miner: true, wantErr: "pocket_node.block_time (line 5): must be a positive duration such as 1s or 30s, got -1s"},
 		{file: "miner.blocktime-absurd.bad.yaml", miner: true, wantErr: "pocket_node.block_time (line 4): must be at most 10m0s (the chain's expected time between blocks), got 24h0m0s"},
+		{file: "miner.linger-long.bad.yaml", miner: true, wantErr: "consumer.linger (line 4): must be in 0..1s (0 disables it), got 5s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

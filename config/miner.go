@@ -37,6 +37,12 @@ type Consumer struct {
 	BatchSize int `yaml:"batch_size"`
 	// BlockTimeout is how long one XREADGROUP waits for entries. Default 2s.
 	BlockTimeout time.Duration `yaml:"block_timeout"`
+	// Linger is how long the consumer waits after a read that returned a partial batch before it
+	// reads again, so a steady trickle of relays is applied in batches instead of one
+	// transaction per relay (a batch's Redis round trips and commands cost the same for 1 entry
+	// or 1000). A full batch is followed by the next read at once; an idle stream is still
+	// waited on with a blocking read. 0 disables it; at most 1s. Default 100ms.
+	Linger time.Duration `yaml:"linger"`
 	// ReclaimIdle is how long a pending entry must be idle before another consumer claims it.
 	// Default 30s.
 	ReclaimIdle time.Duration `yaml:"reclaim_idle"`

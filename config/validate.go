@@ -245,6 +245,9 @@ func (m *Miner) validate(p *problems) {
 		p.add("consumer.batch_size", "must be in 1..100000")
 	}
 	checkPositive(p, "consumer.block_timeout", c.BlockTimeout)
+	if c.Linger < 0 || c.Linger > MaxConsumeLinger {
+		p.add("consumer.linger", "must be in 0..%s (0 disables it), got %s", MaxConsumeLinger, c.Linger)
+	}
 	checkPositive(p, "consumer.reclaim_idle", c.ReclaimIdle)
 	checkPositive(p, "consumer.reclaim_interval", c.ReclaimInterval)
 	if m.Tx.ChainID == "" {

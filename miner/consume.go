@@ -69,6 +69,12 @@ type ConsumerConfig struct {
 	// RetryBackoff is the wait after a failed read or batch before the next try. Default
 	// DefaultRetryBackoff (250ms).
 	RetryBackoff time.Duration
+	// Linger is the wait after a read of new entries that returned fewer than BatchSize, before
+	// the next read: a steady trickle of relays is then applied in batches, not one transaction
+	// per relay, since a batch's round trips and commands cost the same for 1 entry or 1000.
+	// The batch's commit lands meanwhile. 0 (the default) never waits; the miner sets it from
+	// config consumer.linger.
+	Linger time.Duration
 	// TreeTTL returns the expiry every commit gives a session's tree keys (TreeNodes, TreeMeta),
 	// so that a tree orphaned by a crash or a bug cannot live forever: set when the keys have
 	// none, otherwise only extended. It must outlive the session's proof window close plus the
@@ -90,6 +96,9 @@ func (cfg *ConsumerConfig) defaults() error {
 	}
 	if cfg.BatchSize < 0 {
 		return fmt.Errorf("consumer config: batch size %d: must not be negative", cfg.BatchSize)
+	}
+	if cfg.Linger < 0 {
+		return fmt.Errorf("consumer config: linger %s: must not be negative", cfg.Linger)
 	}
 	setDefault(&cfg.BatchSize, DefaultBatchSize)
 	setDefault(&cfg.BlockTimeout, DefaultBlockTimeout)
@@ -127,6 +136,8 @@ type Consumer struct {
 	log    zerolog.Logger
 	m      *supplierMetrics
 
+	sleep func(ctx context.Context, d time.Duration) bool // wait; tests replace it
+
 	mu       sync.Mutex       // serializes batches (consume and reclaim) and tree access
 	trees    map[string]*Tree // by session id
 	flight   *flight          // the batch whose commit is running, nil if none
@@ -146,6 +157,7 @@ func NewConsumer(rdb redis.UniversalClient, keys transport.Keys, cfg ConsumerCon
 		log:    cfg.Log.With().Str("supplier", cfg.Supplier).Logger(),
 		m:      metrics.forSupplier(cfg.Supplier),
 		trees:  make(map[string]*Tree),
+		sleep:  wait,
 	}, nil
 }
 
@@ -182,7 +194,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 
 // consume reads the stream in batches. It first replays this consumer's own pending entries
 // (read earlier, never acknowledged: a restart of the same replica), then reads new ones; after
-// a failed batch it replays its pending entries again.
+// a failed batch it replays its pending entries again. After a read of new entries that did not
+// fill a batch it lingers (ConsumerConfig.Linger) before reading again.
 func (c *Consumer) consume(ctx context.Context) error {
 	replay := true
 	cursor := "0"
@@ -201,6 +214,12 @@ func (c *Consumer) consume(ctx context.Context) error {
 		}
 		if err == nil {
 			err = c.apply(ctx, entries)
+		}
+		if err == nil && !replay && len(entries) > 0 && len(entries) < c.cfg.BatchSize && c.cfg.Linger > 0 {
+			// A partial batch: let the stream fill while this batch's commit lands.
+			if !c.sleep(ctx, c.cfg.Linger) {
+				return ctx.Err()
+			}
 		}
 		if err != nil {
 			if isFinal(err) || ctx.Err() != nil {

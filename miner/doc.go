@@ -37,6 +37,9 @@
 //     supplier's stream. It first replays this consumer's own pending entries (id 0), then reads
 //     new ones (>). The consumer name is the replica id: a restarted replica resumes its own
 //     pending entries at once; a dead one's are reclaimed.
+//     After a read that did not fill a batch it waits ConsumerConfig.Linger (config
+//     consumer.linger, 100ms) before the next read, so a steady trickle of relays is applied
+//     in batches: a batch costs the same round trips and Redis commands for 1 entry or 1000.
 //   - reclaim: on a ticker, in its own goroutine so a blocking read never delays it,
 //     XAUTOCLAIM takes over entries pending longer than ReclaimMinIdle for any consumer (a dead
 //     replica, or this one after a failed batch). It also measures the stream lag.
