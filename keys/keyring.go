@@ -37,23 +37,7 @@ func openKeyring(o *KeyringOptions) (keyring.Keyring, error) {
 	case BackendTest:
 		return keyring.New(o.AppName, keyring.BackendTest, o.Dir, nil, cdc)
 	case BackendFile:
-		// cosmos-sdk's file backend asks for the passphrase on the terminal when there is one;
-		// open the same store with the passphrase given instead.
-		dir := filepath.Join(o.Dir, keyringFileSubdir)
-		if err := checkKeyhash(dir, o.Passphrase); err != nil {
-			return nil, err
-		}
-		pass := o.Passphrase
-		db, err := dkeyring.Open(dkeyring.Config{
-			AllowedBackends:  []dkeyring.BackendType{dkeyring.FileBackend},
-			ServiceName:      o.AppName,
-			FileDir:          dir,
-			FilePasswordFunc: func(string) (string, error) { return pass, nil },
-		})
-		if err != nil {
-			return nil, err
-		}
-		return keyring.NewInMemoryWithKeyring(db, cdc), nil // "in memory" only names the wrapper
+		return OpenFileKeyring(o.Dir, o.AppName, o.Passphrase, cdc)
 	case BackendOS:
 		// If the OS store falls back to encrypted files, the passphrase is read from here.
 		in := strings.NewReader(o.Passphrase + "\n")
@@ -76,6 +60,27 @@ func checkKeyhash(dir, pass string) error {
 		return errors.New("wrong passphrase: it does not match the keyring's keyhash")
 	}
 	return nil
+}
+
+// OpenFileKeyring opens cosmos-sdk's file keyring under root (pocketd's --home; the records are
+// in root/keyring-file) with passphrase, never prompting: cosmos-sdk's own opener asks on the
+// terminal when there is one and retries a wrong passphrase, so the same store is opened here
+// with the passphrase given, checked first against the keyring's keyhash.
+func OpenFileKeyring(root, appName, passphrase string, cdc codec.Codec) (keyring.Keyring, error) {
+	dir := filepath.Join(root, keyringFileSubdir)
+	if err := checkKeyhash(dir, passphrase); err != nil {
+		return nil, err
+	}
+	db, err := dkeyring.Open(dkeyring.Config{
+		AllowedBackends:  []dkeyring.BackendType{dkeyring.FileBackend},
+		ServiceName:      appName,
+		FileDir:          dir,
+		FilePasswordFunc: func(string) (string, error) { return passphrase, nil },
+	})
+	if err != nil {
+		return nil, err
+	}
+	return keyring.NewInMemoryWithKeyring(db, cdc), nil // "in memory" only names the wrapper
 }
 
 // keyringWatchDir is the directory whose changes mean the keyring's keys may have changed.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 
-	dkeyring "github.com/99designs/keyring"
 	"github.com/cosmos/cosmos-sdk/codec"
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	cryptocodec "github.com/cosmos/cosmos-sdk/crypto/codec"
@@ -18,7 +17,8 @@ import (
 	cosmossecp "github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	"github.com/cosmos/cosmos-sdk/types/bech32"
 	secp "github.com/decred/dcrd/dcrec/secp256k1/v4"
-	"golang.org/x/crypto/bcrypt"
+
+	"github.com/shannon-ops/pocket-relay-miner/keys"
 )
 
 // AddressPrefix is the bech32 prefix of Pocket account addresses.
@@ -173,39 +173,8 @@ func openKeyring(o KeyringOptions) (keyring.Keyring, error) {
 	if o.Backend != keyring.BackendFile {
 		return nil, fmt.Errorf("a passphrase is for the file backend only, not %q", o.Backend)
 	}
-	dir := filepath.Join(o.Dir, "keyring-file") // where cosmos-sdk keeps the file backend
-	if err := checkPassphrase(dir, o.Passphrase); err != nil {
-		return nil, err
+	if _, err := os.Stat(filepath.Join(o.Dir, "keyring-file")); err != nil { // where cosmos-sdk keeps it
+		return nil, fmt.Errorf("no file keyring: %w", err)
 	}
-	pass := o.Passphrase
-	db, err := dkeyring.Open(dkeyring.Config{
-		AllowedBackends:  []dkeyring.BackendType{dkeyring.FileBackend},
-		ServiceName:      o.AppName,
-		FileDir:          dir,
-		FilePasswordFunc: func(string) (string, error) { return pass, nil },
-	})
-	if err != nil {
-		return nil, err
-	}
-	return keyring.NewInMemoryWithKeyring(db, cdc), nil // the file store, in cosmos-sdk's wrapper
-}
-
-// checkPassphrase checks that dir holds a file keyring and that pass matches the bcrypt hash
-// cosmos-sdk writes beside it (keyhash), so that a wrong passphrase is named as such. A keyring
-// without keyhash is not checked here: its records fail to decrypt instead.
-func checkPassphrase(dir, pass string) error {
-	if _, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("no file keyring: %w", err)
-	}
-	hash, err := os.ReadFile(filepath.Join(dir, "keyhash"))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read the passphrase hash: %w", err)
-	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(pass)) != nil {
-		return fmt.Errorf("wrong passphrase: it does not match %s", filepath.Join(dir, "keyhash"))
-	}
-	return nil
+	return keys.OpenFileKeyring(o.Dir, o.AppName, o.Passphrase, cdc)
 }
