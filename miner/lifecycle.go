@@ -256,13 +256,20 @@ func (s Session) BeginClaim(height int64) Session {
 // OnClaim records the outcome of the claim sent after BeginClaim; errText is kept for
 // operators.
 func (s Session) OnClaim(o TxOutcome, errText string) Session {
-	if s.State != StateClaiming {
+	return s.onTx(StateClaiming, StateClaimed, o, errText)
+}
+
+// onTx records the outcome of the tx sent in state from: included moves the session to done,
+// failed frees it for another attempt, unknown keeps it in flight (a lookup decides). Outside
+// from it changes nothing.
+func (s Session) onTx(from, done State, o TxOutcome, errText string) Session {
+	if s.State != from {
 		return s
 	}
 	s.Error = errText
 	switch o {
 	case TxIncluded:
-		s.State, s.InFlight, s.Error = StateClaimed, false, ""
+		s.State, s.InFlight, s.Error = done, false, ""
 	case TxFailed:
 		s.InFlight = false
 	}
@@ -305,17 +312,7 @@ func (s Session) BeginProof(height int64) Session {
 
 // OnProof records the outcome of the proof sent after BeginProof.
 func (s Session) OnProof(o TxOutcome, errText string) Session {
-	if s.State != StateProving {
-		return s
-	}
-	s.Error = errText
-	switch o {
-	case TxIncluded:
-		s.State, s.InFlight, s.Error = StateProved, false, ""
-	case TxFailed:
-		s.InFlight = false
-	}
-	return s
+	return s.onTx(StateProving, StateProved, o, errText)
 }
 
 // OnProofLookup records whether the chain holds (or already validated) the session's proof.
