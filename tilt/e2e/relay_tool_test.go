@@ -41,9 +41,8 @@ var (
 	relayBinErr  error
 )
 
-// relayTool builds the binary once per test run and runs `relay jsonrpc` with the chain's
-// flags plus args; it returns stdout and stderr.
-func relayTool(t *testing.T, ctx context.Context, args ...string) (string, string, error) {
+// buildRelayTool builds the binary once per test run, whichever test asks first.
+func buildRelayTool(t *testing.T, ctx context.Context) {
 	t.Helper()
 	relayBinOnce.Do(func() {
 		root, err := localnet.RepoRoot(ctx)
@@ -62,6 +61,13 @@ func relayTool(t *testing.T, ctx context.Context, args ...string) (string, strin
 	if relayBinErr != nil {
 		t.Fatalf("build: %v", relayBinErr)
 	}
+}
+
+// relayTool builds the binary once per test run and runs `relay jsonrpc` with the chain's
+// flags plus args; it returns stdout and stderr.
+func relayTool(t *testing.T, ctx context.Context, args ...string) (string, string, error) {
+	t.Helper()
+	buildRelayTool(t, ctx)
 	base := []string{"relay", "jsonrpc", "--node", chain.RPCURL, "--grpc-addr", chain.GRPCAddr, "--grpc-insecure",
 		"--app", chain.Accounts.Application.Address, "--service", chain.ServiceID, "--keyring-dir", chain.Home,
 		"--payload", ethBlockNumber}

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/shannon-ops/pocket-relay-miner/tilt/backend"
-	"github.com/shannon-ops/pocket-relay-miner/tilt/localnet"
 )
 
 // transportReport is relayReport plus the fields of the websocket, grpc and stream transports.
@@ -42,23 +40,7 @@ type transportReport struct {
 // endpoint, with args; it returns stdout and stderr.
 func relayTransport(t *testing.T, ctx context.Context, transport, endpoint string, args ...string) (string, string, error) {
 	t.Helper()
-	relayBinOnce.Do(func() { // the same build as relayTool's, whichever test runs first
-		root, err := localnet.RepoRoot(ctx)
-		if err != nil {
-			relayBinErr = err
-			return
-		}
-		relayBin = filepath.Join(chain.Dir, "relay-tool")
-		build := exec.CommandContext(ctx, "go", "build", "-o", relayBin, "./cmd/pocket-relay-miner")
-		build.Dir = root
-		if out, err := build.CombinedOutput(); err != nil {
-			relayBinErr = err
-			t.Logf("go build: %s", out)
-		}
-	})
-	if relayBinErr != nil {
-		t.Fatalf("build: %v", relayBinErr)
-	}
+	buildRelayTool(t, ctx)
 	base := []string{"relay", transport, "--node", chain.RPCURL, "--grpc-addr", chain.GRPCAddr, "--grpc-insecure",
 		"--app", chain.Accounts.Application.Address, "--service", chain.ServiceID, "--keyring-dir", chain.Home,
 		"--key-name", chain.Accounts.Gateway.Name, "--endpoint", endpoint}
