@@ -63,13 +63,15 @@ func rootCounts(root []byte) (count, sum uint64) {
 	return r.MustCount(), r.MustSum()
 }
 
-// seal stops the session's relays and records its root, or skips it (PROTOCOL.md §6.5).
+// seal stops the session's relays and records its root, or skips it (PROTOCOL.md §6.5). The
+// tree source closes the session to relays as it hands the tree over, after applying what the
+// stream still holds (Consumer.Seal); the gate is closed here too for sources that do not.
 func (r *Runner) seal(ctx context.Context, rec *Record) error {
-	r.gate.seal(r.cfg.Supplier, rec.Session.ID)
 	root, err := r.trees.Root(ctx, rec.Session.ID)
 	if err != nil {
 		return fmt.Errorf("read root: %w", err)
 	}
+	r.gate.seal(r.cfg.Supplier, rec.Session.ID)
 	h := rec.Header
 	cupr, err := r.chain.CUPRAt(ctx, h.ServiceId, h.SessionStartBlockHeight)
 	if err != nil {

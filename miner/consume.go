@@ -277,14 +277,23 @@ func wait(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Seal hands the committed tree of sessionID to the caller and forgets it: the session
-// lifecycle calls it once its SessionGate refuses the session, then reads Root and ProveClosest
-// and finally calls Close or Delete. The tree is opened from Redis if it is not in memory; a
-// session with nothing committed yields an empty tree.
+// Seal closes sessionID to relays and hands its committed tree to the caller, forgetting it: the
+// session lifecycle calls it when it claims the session, then reads Root and ProveClosest and
+// finally calls Close or Delete. Under the consumer's lock, so that no batch runs between the
+// two, it first applies and commits everything the stream holds (drain: this supplier's pending
+// entries, whoever holds them, and the undelivered ones), then closes the session in the gate:
+// every relay that reached the stream before the seal is in the tree, and none after it can
+// change a claimed tree. If that fails (Redis refused a commit or a read) the session stays
+// open and the error is returned: the caller seals again later, and the entries concerned are
+// still pending. The tree is opened from Redis if it is not in memory; a session with nothing
+// committed yields an empty tree.
 func (c *Consumer) Seal(ctx context.Context, h SessionHeader) (*Tree, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_ = c.flush() // the flight may hold the session's last relays; a failure is the loop's to handle
+	if err := c.drain(ctx); err != nil {
+		return nil, fmt.Errorf("seal session %s: %w", h.SessionID, err)
+	}
+	c.gate.Close(h)
 	t, ok := c.trees[h.SessionID]
 	if !ok {
 		return OpenTree(ctx, c.rdb, c.keys, h)

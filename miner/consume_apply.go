@@ -55,6 +55,11 @@ type flight struct {
 func (c *Consumer) apply(ctx context.Context, entries []redis.XMessage) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.applyLocked(ctx, entries)
+}
+
+// applyLocked is apply with c.mu held (Seal's drain applies batches under the lock it holds).
+func (c *Consumer) applyLocked(ctx context.Context, entries []redis.XMessage) error {
 	if err := c.takeDeferred(); err != nil {
 		return c.abort(err)
 	}

@@ -6,6 +6,9 @@ package miner
 // the apply path, once per relay, under the consumer's lock: it must be fast and must not block.
 type SessionGate interface {
 	Accept(h SessionHeader) bool
+	// Close refuses h's session from now on. Consumer.Seal calls it under the consumer's lock,
+	// after the last batch that may carry the session's relays has committed.
+	Close(h SessionHeader)
 }
 
 // AcceptAll is the permissive SessionGate: every session is open.
@@ -13,6 +16,9 @@ type AcceptAll struct{}
 
 // Accept reports true.
 func (AcceptAll) Accept(SessionHeader) bool { return true }
+
+// Close does nothing: AcceptAll never refuses.
+func (AcceptAll) Close(SessionHeader) {}
 
 // BatchHooks observe the steps of one batch on the apply path. Production code passes none;
 // tests use them to stop a consumer between any two steps, as a crash would. An error returned

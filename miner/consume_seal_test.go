@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,9 +17,9 @@ import (
 // it, or fails it without sending when fail is set: a commit in flight for as long as a test
 // needs.
 type tcHoldExec struct {
-	held    chan struct{} // receives once per transaction that reached the hook
+	held    chan struct{} // receives (when it has room) per transaction that reached the hook
 	release chan struct{}
-	fail    bool
+	fail    atomic.Bool
 }
 
 func (h *tcHoldExec) DialHook(next redis.DialHook) redis.DialHook {
@@ -31,9 +32,12 @@ func (h *tcHoldExec) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		for _, c := range cmds {
 			if c.Name() == "exec" {
-				h.held <- struct{}{}
+				select {
+				case h.held <- struct{}{}:
+				default:
+				}
 				<-h.release
-				if h.fail {
+				if h.fail.Load() {
 					return errTCInjectedExec
 				}
 				break
@@ -45,9 +49,9 @@ func (h *tcHoldExec) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 
 // TestSealWaitsForTheFlight seals a session while its batch's commit is in flight: Seal returns
 // only once the commit landed, with the committed tree (its root is what gets claimed), never
-// the tree of a batch Redis may still refuse. If the commit fails, Seal returns the committed
-// state without the batch and the consumer's next apply reports the failure, so its loop
-// replays the entries.
+// the tree of a batch Redis may still refuse. If the commit fails, Seal applies the batch's
+// entries again (they are still pending) before it closes the session; while Redis keeps
+// refusing, Seal fails and leaves the session open, so the entries are never refused as late.
 func TestSealWaitsForTheFlight(t *testing.T) {
 	for _, fail := range []bool{false, true} {
 		name := map[bool]string{false: "lands", true: "fails"}[fail]
@@ -57,7 +61,10 @@ func TestSealWaitsForTheFlight(t *testing.T) {
 			msgs := tcRelays(tcTestSupplier, tcTestSession, 0, 40)
 			tcXadd(t, rdb, msgs...)
 			cfg := tcTestConsumerConfig(tcTestSupplier, "a", rdb, t)
-			hold := &tcHoldExec{held: make(chan struct{}, 1), release: make(chan struct{}), fail: fail}
+			hold := &tcHoldExec{held: make(chan struct{}, 1), release: make(chan struct{})}
+			hold.fail.Store(fail)
+			gate := NewGate()
+			cfg.Gate = gate
 			crdb := redis.NewClient(rdb.Options())
 			defer crdb.Close()
 			crdb.AddHook(hold)
@@ -98,8 +105,24 @@ func TestSealWaitsForTheFlight(t *testing.T) {
 				close(hold.release)
 				s = <-done
 			}
-			if s.tree == nil && s.err == nil {
-				t.Fatal("no tree")
+			select {
+			case <-hold.release:
+			default:
+				close(hold.release) // let the retries, Run's end and the cleanup through
+			}
+			h := tcTestHeader(tcTestSupplier, tcTestSession)
+			if fail {
+				if s.err == nil || !errors.Is(s.err, errTCInjectedExec) {
+					t.Fatalf("Seal over a Redis that refuses every commit returned %v, want the refusal", s.err)
+				}
+				if !gate.Accept(h) {
+					t.Fatal("a failed Seal closed the session: its pending relays would be refused as late")
+				}
+				// Redis answers again: the next Seal applies the entries the failed commit
+				// left pending, then closes the session.
+				hold.fail.Store(false)
+				s.tree, s.err = c.Seal(ctx, h)
+				s.committed, _ = rdb.HGet(ctx, tcTestKeys.TreeMeta(tcTestSupplier, tcTestSession), metaCount).Int64()
 			}
 			if s.err != nil {
 				t.Fatal(s.err)
@@ -107,28 +130,16 @@ func TestSealWaitsForTheFlight(t *testing.T) {
 			if got := int64(s.tree.Count()); got != s.committed {
 				t.Fatalf("Seal returned a tree of %d relays while Redis held %d: it did not wait for the commit", got, s.committed)
 			}
-			want := int64(len(msgs))
-			if fail {
-				want = 0
+			if s.committed != int64(len(msgs)) {
+				t.Fatalf("Redis holds %d relays, want %d", s.committed, len(msgs))
 			}
-			if s.committed != want {
-				t.Fatalf("Redis holds %d relays, want %d", s.committed, want)
+			if gate.Accept(h) {
+				t.Fatal("the session still takes relays after Seal")
 			}
-			select {
-			case <-hold.release:
-			default:
-				close(hold.release) // let Run's end and the cleanup through
-			}
-			if !fail {
-				tcAssertRoot(t, rdb, tcTestSupplier, tcTestSession, msgs)
-				return
-			}
-			if err := c.apply(ctx, nil); !errors.Is(err, errTCInjectedExec) {
-				t.Fatalf("the next apply after a failed flight returned %v, want the injected failure", err)
-			}
+			tcAssertRoot(t, rdb, tcTestSupplier, tcTestSession, msgs)
 			pending, err := rdb.XPending(ctx, c.stream, transport.ConsumerGroup).Result()
-			if err != nil || pending.Count != int64(len(msgs)) {
-				t.Fatalf("pending after the failed commit: %+v, %v", pending, err)
+			if err != nil || pending.Count != 0 {
+				t.Fatalf("pending after the seal: %+v, %v", pending, err)
 			}
 		})
 	}

@@ -89,6 +89,7 @@ func TestConsumeSuppliersInOneSessionDoNotShareKeys(t *testing.T) {
 type tcRejectSession string
 
 func (r tcRejectSession) Accept(h SessionHeader) bool { return h.SessionID != string(r) }
+func (tcRejectSession) Close(SessionHeader)           {}
 
 // TestConsumeRejectingGate acknowledges tcRelays of a sealed session without inserting them.
 func TestConsumeRejectingGate(t *testing.T) {

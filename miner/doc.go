@@ -113,7 +113,8 @@
 //
 //   - Give each Consumer the fence of the current lease holding, and run it under a context
 //     that is cancelled when the lease is lost; call Worker.Stop before releasing the lease.
-//   - Make the SessionGate refuse a session before calling Seal for it.
+//   - Seal a session only when it is claimed: Seal applies what the stream holds, then closes
+//     the session in the SessionGate (Close), under the consumer's lock.
 //   - Keep BlockTimeout short: a cancelled Run returns after the current read returns.
 //
 // # Metrics

@@ -6,7 +6,7 @@ import (
 
 // State is where one (supplier, session) stands in its lifecycle.
 //
-//	active ──claim open──▶ claiming ──claim included──▶ claimed ──required──▶ proving ──▶ proved ──▶ settled
+//	active ──claim time──▶ claiming ──claim included──▶ claimed ──required──▶ proving ──▶ proved ──▶ settled
 //	   │                       │                           │                                  ▲
 //	   │                       │ empty/cupr/unprofitable   └─not required──▶ skipped ─────────┘ (at proof close)
 //	   └──────window passed────┴──────────▶ failed (claim_window_missed, proof_window_missed, tx_failed)
@@ -165,7 +165,10 @@ func (s Session) stepActive(height int64, w Windows) (Session, []Action) {
 	switch {
 	case height > w.ClaimClose:
 		return s.fail(ReasonClaimWindowMissed), nil
-	case height >= w.ClaimOpen:
+	case height >= w.ClaimAt:
+		// Sealed when the claim is made, not when the window opens: relays answered before
+		// the window opened may still be on their way (a relayer's publish backlog, the
+		// stream, a dead replica's pending list) until then.
 		s.State = StateClaiming
 		return s, []Action{ActSealTree}
 	}

@@ -36,6 +36,9 @@ func (g *Gate) Accept(h SessionHeader) bool {
 	return true
 }
 
+// Close refuses h's session from now on (Consumer.Seal).
+func (g *Gate) Close(h SessionHeader) { g.seal(h.Supplier, h.SessionID) }
+
 // seal refuses the session's relays from now on.
 func (g *Gate) seal(supplier, session string) {
 	g.mu.Lock()
