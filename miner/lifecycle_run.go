@@ -10,7 +10,6 @@ import (
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	prooftypes "github.com/pokt-network/poktroll/x/proof/types"
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
-	sessiontypes "github.com/pokt-network/poktroll/x/session/types"
 	sharedtypes "github.com/pokt-network/poktroll/x/shared/types"
 	"github.com/pokt-network/smt"
 	"github.com/rs/zerolog"
@@ -194,10 +193,9 @@ func (r *Runner) register(ctx context.Context, height int64) error {
 		if _, ok := r.recs[h.SessionID]; ok {
 			continue
 		}
-		rec := &Record{Supplier: r.cfg.Supplier, Session: NewSession(h.SessionID), Header: &sessiontypes.SessionHeader{
-			ApplicationAddress: h.Application, ServiceId: h.ServiceID, SessionId: h.SessionID,
-			SessionStartBlockHeight: h.StartHeight, SessionEndBlockHeight: h.EndHeight,
-		}}
+		h.Supplier = r.cfg.Supplier
+		fresh := initialRecord(h)
+		rec := &fresh
 		r.recs[h.SessionID] = rec
 		r.m.transition(r.cfg.Supplier, Session{}, rec.Session)
 		dirty = append(dirty, *rec)

@@ -65,6 +65,15 @@ func (r Record) fields(height int64) ([]any, error) {
 	}, nil
 }
 
+// initialRecord is the record of a session the lifecycle has not seen yet: active, with the
+// header taken from its relays.
+func initialRecord(h SessionHeader) Record {
+	return Record{Supplier: h.Supplier, Session: NewSession(h.SessionID), Header: &sessiontypes.SessionHeader{
+		ApplicationAddress: h.Application, ServiceId: h.ServiceID, SessionId: h.SessionID,
+		SessionStartBlockHeight: h.StartHeight, SessionEndBlockHeight: h.EndHeight,
+	}}
+}
+
 func boolField(b bool) string {
 	if b {
 		return "1"

@@ -92,6 +92,10 @@ type Tree struct {
 	// is none, otherwise only extended); 0 means DefaultTreeTTL. The consumer sets it from
 	// ConsumerConfig.TreeTTL.
 	ttl time.Duration
+	// session and index are the session's record and the supplier's session index
+	// (StateStore); recorded is set once a commit of this tree wrote the record if absent.
+	session, index string
+	recorded       bool
 }
 
 func newTrieSpecOpts() []smt.TrieSpecOption { return []smt.TrieSpecOption{smt.WithValueHasher(nil)} }
@@ -111,9 +115,11 @@ func OpenTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Key
 // (nodeStore.load: one pipelined HMGET per trie level) and the set of its relay paths, as the consumer needs before inserting.
 func openTree(ctx context.Context, rdb redis.UniversalClient, keys transport.Keys, h SessionHeader, eager bool) (*Tree, error) {
 	t := &Tree{
-		header: h,
-		nodes:  keys.TreeNodes(h.Supplier, h.SessionID),
-		meta:   keys.TreeMeta(h.Supplier, h.SessionID),
+		header:  h,
+		nodes:   keys.TreeNodes(h.Supplier, h.SessionID),
+		meta:    keys.TreeMeta(h.Supplier, h.SessionID),
+		session: keys.Session(h.Supplier, h.SessionID),
+		index:   keys.SessionIndex(h.Supplier),
 	}
 	t.store = newNodeStore(rdb, t.nodes, nil)
 	meta, err := rdb.HGetAll(ctx, t.meta).Result()
@@ -211,6 +217,11 @@ type treeChanges struct {
 	cupr  uint64
 	first string
 	ttl   time.Duration
+	// record holds the fields of the session's initial record, written field by field only
+	// where absent (HSETNX), with the tree's first commit in this process: a replica that dies
+	// after committing relays but before its lifecycle saved the session leaves a record for
+	// the next owner to find. nil once written.
+	record []any
 }
 
 // take runs the trie's Commit, which computes every node the batch changed and hands its
@@ -225,11 +236,18 @@ func (t *Tree) take() (*treeChanges, error) {
 	if ttl <= 0 {
 		ttl = DefaultTreeTTL
 	}
+	var record []any
+	if !t.recorded {
+		var err error
+		if record, err = initialRecord(t.header).fields(0); err != nil {
+			return nil, err
+		}
+	}
 	t.dirty = false
 	t.unsynced++
 	return &treeChanges{
 		t: t, nodes: t.store.take(), root: bytes.Clone(t.trie.Root()),
-		cupr: t.cupr, first: t.first, ttl: ttl,
+		cupr: t.cupr, first: t.first, ttl: ttl, record: record,
 	}, nil
 }
 
@@ -255,12 +273,32 @@ func (ch *treeChanges) queue(ctx context.Context, p redis.Pipeliner) {
 		p.ExpireNX(ctx, k, ch.ttl)
 		p.ExpireGT(ctx, k, ch.ttl)
 	}
+	if ch.record != nil {
+		ch.queueRecord(ctx, p)
+	}
+}
+
+// queueRecord adds the session's initial record where the lifecycle has not saved one: each
+// field only if absent, the index entry only if missing, and expiries only set or extended, so
+// a record the lifecycle already wrote is left exactly as it is.
+func (ch *treeChanges) queueRecord(ctx context.Context, p redis.Pipeliner) {
+	t := ch.t
+	for i := 0; i+1 < len(ch.record); i += 2 {
+		p.HSetNX(ctx, t.session, ch.record[i].(string), ch.record[i+1])
+	}
+	p.ExpireNX(ctx, t.session, ch.ttl)
+	p.ZAddNX(ctx, t.index, redis.Z{Score: float64(t.header.EndHeight), Member: t.header.SessionID})
+	p.ExpireNX(ctx, t.index, ch.ttl)
+	p.ExpireGT(ctx, t.index, ch.ttl)
 }
 
 // landed records that Redis holds the changes. It must be called by the tree's user (the
 // consumer, under its lock), never by the goroutine that ran the transaction.
 func (ch *treeChanges) landed() {
 	ch.t.unsynced--
+	if ch.record != nil {
+		ch.t.recorded = true
+	}
 	if ch.t.store != nil {
 		ch.t.store.recycle(ch.nodes)
 	}
