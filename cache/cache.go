@@ -30,7 +30,7 @@ const (
 	DefaultLiveKeyIdle  = 10 * time.Minute
 )
 
-// Options configure one Cache. Kind, Codec and Load are required.
+// Options configure one Cache. Kind, Codec and one of Load and LoadFinal are required.
 type Options[K comparable, T any] struct {
 	// Kind names the family; one Cache per kind per Hub.
 	Kind Kind
@@ -38,6 +38,11 @@ type Options[K comparable, T any] struct {
 	Codec Codec[T]
 	// Load fetches a value from the chain (L3). Its errors are never cached.
 	Load func(ctx context.Context, key K) (T, error)
+	// LoadFinal is Load for data keyed by a height the chain may not have reached yet: it also
+	// reports whether the answer is final, that is, no later block can change it. An answer
+	// that is not final is returned to the callers of that fill and stored in no tier, so the
+	// next lookup asks the chain again. Not for live kinds.
+	LoadFinal func(ctx context.Context, key K) (T, bool, error)
 	// Validate refuses values that must not be cached, such as a supplier with no services or
 	// an application with no ring keys. Optional.
 	Validate func(T) error
@@ -79,8 +84,11 @@ func (o *Options[K, T]) defaults() error {
 	if o.Codec.Marshal == nil || o.Codec.Unmarshal == nil {
 		errs = append(errs, errors.New("cache options: Codec is required"))
 	}
-	if o.Load == nil {
-		errs = append(errs, errors.New("cache options: Load is required"))
+	if (o.Load == nil) == (o.LoadFinal == nil) {
+		errs = append(errs, errors.New("cache options: exactly one of Load and LoadFinal is required"))
+	}
+	if o.Live && o.LoadFinal != nil {
+		errs = append(errs, errors.New("cache options: LoadFinal is for fixed kinds, not live ones"))
 	}
 	var zero K
 	_, isString := any(zero).(string)
@@ -92,6 +100,13 @@ func (o *Options[K, T]) defaults() error {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
+	}
+	if o.LoadFinal == nil {
+		load := o.Load
+		o.LoadFinal = func(ctx context.Context, key K) (T, bool, error) {
+			v, err := load(ctx, key)
+			return v, true, err
+		}
 	}
 	if isString {
 		if o.KeyString == nil {
@@ -256,12 +271,18 @@ func (c *Cache[K, T]) fill(ctx context.Context, key K, skey string) (T, error) {
 	}
 }
 
-// loadAndStore loads key from the chain, refuses invalid values, and writes L2 and L1.
+// loadAndStore loads key from the chain, refuses invalid values, and writes L2 and L1. An
+// answer that is not final is written nowhere: a process waiting for our L2 write takes the
+// lock once we release it and asks the chain itself.
 func (c *Cache[K, T]) loadAndStore(ctx context.Context, key K, skey, l2key string) (T, error) {
-	v, raw, err := c.load(ctx, key)
+	v, raw, final, err := c.load(ctx, key)
 	if err != nil {
 		var zero T
 		return zero, err
+	}
+	if !final {
+		c.km.notFinal.Inc()
+		return v, nil
 	}
 	if err := c.hub.rdb.Set(ctx, l2key, raw, c.o.L2TTL).Err(); err != nil {
 		c.km.errs.Inc() // served anyway; the next process will load it again
@@ -271,23 +292,23 @@ func (c *Cache[K, T]) loadAndStore(ctx context.Context, key K, skey, l2key strin
 	return v, nil
 }
 
-// load runs Load and Validate and encodes the value.
-func (c *Cache[K, T]) load(ctx context.Context, key K) (T, []byte, error) {
+// load runs LoadFinal and Validate and encodes the value; final is LoadFinal's verdict.
+func (c *Cache[K, T]) load(ctx context.Context, key K) (v T, raw []byte, final bool, err error) {
 	var zero T
-	v, err := c.o.Load(ctx, key)
+	v, final, err = c.o.LoadFinal(ctx, key)
 	if err != nil {
-		return zero, nil, err
+		return zero, nil, false, err
 	}
 	if c.o.Validate != nil {
 		if err := c.o.Validate(v); err != nil {
-			return zero, nil, fmt.Errorf("%w: %w", ErrInvalidValue, err)
+			return zero, nil, false, fmt.Errorf("%w: %w", ErrInvalidValue, err)
 		}
 	}
-	raw, err := c.o.Codec.Marshal(v)
+	raw, err = c.o.Codec.Marshal(v)
 	if err != nil {
-		return zero, nil, fmt.Errorf("encode: %w", err)
+		return zero, nil, false, fmt.Errorf("encode: %w", err)
 	}
-	return v, raw, nil
+	return v, raw, final, nil
 }
 
 // readL2 returns the L2 value of l2key. A value that no longer decodes or validates is a miss.
@@ -369,7 +390,7 @@ func (c *Cache[K, T]) refreshKey(ctx context.Context, skey string) error {
 	if err != nil {
 		return fmt.Errorf("parse key %q: %w", skey, err)
 	}
-	v, raw, err := c.load(ctx, key)
+	v, raw, _, err := c.load(ctx, key) // live kinds have no LoadFinal: always final
 	if err != nil {
 		return err
 	}

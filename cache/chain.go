@@ -18,14 +18,16 @@ import (
 	"github.com/shannon-ops/pocket-relay-miner/query"
 )
 
-// Querier is the part of query.Client the Chain loads from.
+// Querier is the part of query.Client the Chain loads from. The at-height queries also return
+// the committed height of the node state that answered, which decides whether the answer is
+// final (final.go).
 type Querier interface {
 	Session(ctx context.Context, app, service string, height int64) (*sessiontypes.Session, error)
-	SharedParamsAtHeight(ctx context.Context, height int64) (*sharedtypes.Params, error)
+	SharedParamsAtHeight(ctx context.Context, height int64) (*sharedtypes.Params, int64, error)
 	Application(ctx context.Context, address string) (*apptypes.Application, error)
 	Supplier(ctx context.Context, operator string) (*sharedtypes.Supplier, error)
-	ComputeUnitsPerRelayAtHeight(ctx context.Context, service string, height int64) (uint64, error)
-	RelayMiningDifficultyAtHeight(ctx context.Context, service string, height int64) (*servicetypes.RelayMiningDifficulty, error)
+	ComputeUnitsPerRelayAtHeight(ctx context.Context, service string, height int64) (uint64, int64, error)
+	RelayMiningDifficultyAtHeight(ctx context.Context, service string, height int64) (*servicetypes.RelayMiningDifficulty, int64, error)
 	Account(ctx context.Context, address string) (query.Account, error)
 }
 
@@ -80,9 +82,15 @@ func NewChain(hub *Hub, q Querier, o ChainOptions) (*Chain, error) {
 		Kind: KindSharedParams, Codec: ProtoCodec[sharedtypes.Params](),
 		KeyString: itoa,
 		ParseKey:  func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) },
-		Load:      q.SharedParamsAtHeight,
-		Validate:  func(p *sharedtypes.Params) error { return p.ValidateBasic() },
-		L1TTL:     f1, L2TTL: f2, MaxEntries: o.MaxEntries, LockTTL: o.LockTTL,
+		LoadFinal: func(ctx context.Context, h int64) (*sharedtypes.Params, bool, error) {
+			p, state, err := q.SharedParamsAtHeight(ctx, h)
+			if err != nil {
+				return nil, false, err
+			}
+			return p, sharedParamsFinal(p, h, state), nil
+		},
+		Validate: func(p *sharedtypes.Params) error { return p.ValidateBasic() },
+		L1TTL:    f1, L2TTL: f2, MaxEntries: o.MaxEntries, LockTTL: o.LockTTL,
 	})
 	errs = append(errs, err)
 	c.apps, err = New(hub, Options[string, *apptypes.Application]{
@@ -103,8 +111,9 @@ func NewChain(hub *Hub, q Querier, o ChainOptions) (*Chain, error) {
 		Kind: KindServiceCUPR, Codec: Uint64Codec(),
 		KeyString: serviceHeightString,
 		ParseKey:  parseServiceHeight,
-		Load: func(ctx context.Context, k serviceHeight) (uint64, error) {
-			return q.ComputeUnitsPerRelayAtHeight(ctx, k.service, k.height)
+		LoadFinal: func(ctx context.Context, k serviceHeight) (uint64, bool, error) {
+			v, state, err := q.ComputeUnitsPerRelayAtHeight(ctx, k.service, k.height)
+			return v, atHeightFinal(k.height, state), err
 		},
 		Validate: func(v uint64) error {
 			if v == 0 {
@@ -119,8 +128,9 @@ func NewChain(hub *Hub, q Querier, o ChainOptions) (*Chain, error) {
 		Kind: KindDifficulty, Codec: ProtoCodec[servicetypes.RelayMiningDifficulty](),
 		KeyString: serviceHeightString,
 		ParseKey:  parseServiceHeight,
-		Load: func(ctx context.Context, k serviceHeight) (*servicetypes.RelayMiningDifficulty, error) {
-			return q.RelayMiningDifficultyAtHeight(ctx, k.service, k.height)
+		LoadFinal: func(ctx context.Context, k serviceHeight) (*servicetypes.RelayMiningDifficulty, bool, error) {
+			d, state, err := q.RelayMiningDifficultyAtHeight(ctx, k.service, k.height)
+			return d, atHeightFinal(k.height, state), err
 		},
 		Validate: func(d *servicetypes.RelayMiningDifficulty) error {
 			if len(d.TargetHash) == 0 {
@@ -178,7 +188,9 @@ func (c *Chain) Session(ctx context.Context, app, service string, height int64) 
 }
 
 // SharedParamsAt returns the shared params in effect at height (ask at the session end
-// height for windows, at the start height for pricing).
+// height for windows, at the start height for pricing). An answer for a height of a session
+// that has not started is served but not cached: a governance change executed before that
+// session starts still changes it.
 func (c *Chain) SharedParamsAt(ctx context.Context, height int64) (*sharedtypes.Params, error) {
 	return c.params.Get(ctx, height)
 }

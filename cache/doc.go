@@ -30,6 +30,14 @@
 // application at a session end, an account's public key. It is never refreshed; default TTLs
 // are 1h in L1 and 24h in L2.
 //
+// A height is fixed only once the chain can no longer change what it answers for it. poktroll
+// records a change of shared params, CUPR or difficulty at the start of the session after the
+// block that executes it, and answers a height it has no history for with what it knows today.
+// So an answer for a height whose session has not started by the block after the answering
+// node's state (the x-cosmos-block-height of the answer) is served to the callers of that fill
+// and stored in no tier (relayminer_cache_not_final_loads_total); the next lookup asks again,
+// and once the session is near, the answer is cached like any other (final.go).
+//
 // Live data (applications: stake, delegations; suppliers: stake, services) is refreshed on new
 // blocks by the global leader only: the Refresher reloads every live key some process loaded
 // within LiveKeyIdle (readers record their keys in the sorted set CacheLiveKeys(kind)), and
@@ -53,8 +61,8 @@
 // # Metrics
 // relayminer_cache_hits_total{kind,tier} (tier l1, l1_stale, l2),
 // relayminer_cache_misses_total{kind}, relayminer_cache_stale_serves_total{kind},
-// relayminer_cache_errors_total{kind}; the chain latency is query's
-// relayminer_chain_query_duration_seconds{method,outcome}. kind is one of the Kind constants.
+// relayminer_cache_errors_total{kind}, relayminer_cache_not_final_loads_total{kind}; the
+// chain latency is query's relayminer_chain_query_duration_seconds{method,outcome}. kind is one of the Kind constants.
 //
 // # Lifecycle
 // NewHub, New and NewChain do no I/O. Hub.Run holds the invalidation subscription and returns

@@ -8,13 +8,17 @@ type metrics struct {
 	misses *prometheus.CounterVec
 	stale  *prometheus.CounterVec
 	errs   *prometheus.CounterVec
-	kinds  map[Kind]*kindMetrics
+	// notFinal counts chain answers served but not cached because a later block may still
+	// change them (a height the chain has not reached).
+	notFinal *prometheus.CounterVec
+	kinds    map[Kind]*kindMetrics
 }
 
 // kindMetrics holds the children of one kind, so the hot path never hashes label values.
 type kindMetrics struct {
 	hitL1, hitL1Stale, hitL2 prometheus.Counter
 	miss, stale, errs        prometheus.Counter
+	notFinal                 prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -35,6 +39,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Namespace: "relayminer", Subsystem: "cache", Name: "errors_total",
 			Help: "Failed loads, rejected values and Redis errors of the cache.",
 		}, []string{"kind"}),
+		notFinal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "relayminer", Subsystem: "cache", Name: "not_final_loads_total",
+			Help: "Chain answers served but cached in no tier because a later block may still change them.",
+		}, []string{"kind"}),
 		kinds: map[Kind]*kindMetrics{},
 	}
 	for _, k := range allKinds {
@@ -46,10 +54,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			miss:       m.misses.WithLabelValues(s),
 			stale:      m.stale.WithLabelValues(s),
 			errs:       m.errs.WithLabelValues(s),
+			notFinal:   m.notFinal.WithLabelValues(s),
 		}
 	}
 	if reg != nil {
-		reg.MustRegister(m.hits, m.misses, m.stale, m.errs)
+		reg.MustRegister(m.hits, m.misses, m.stale, m.errs, m.notFinal)
 	}
 	return m
 }

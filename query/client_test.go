@@ -93,8 +93,8 @@ func TestNoRetryOnDefiniteAnswers(t *testing.T) {
 		{"supplier not found", querytest.MethodSupplier, func() error { _, err := c.Supplier(ctx, supAddr); return err }, query.ErrNotFound},
 		{"claim not found", querytest.MethodClaim, func() error { _, err := c.Claim(ctx, "s1", supAddr); return err }, query.ErrNotFound},
 		{"session app not found (Internal)", querytest.MethodGetSession, func() error { _, err := c.Session(ctx, appAddr, svc, 10); return err }, query.ErrNotFound},
-		{"cupr invalid argument", querytest.MethodCUPRAtHeight, func() error { _, err := c.ComputeUnitsPerRelayAtHeight(ctx, "", 10); return err }, query.ErrInvalid},
-		{"params negative height", querytest.MethodSharedAtHeight, func() error { _, err := c.SharedParamsAtHeight(ctx, -1); return err }, query.ErrInvalid},
+		{"cupr invalid argument", querytest.MethodCUPRAtHeight, func() error { _, _, err := c.ComputeUnitsPerRelayAtHeight(ctx, "", 10); return err }, query.ErrInvalid},
+		{"params negative height", querytest.MethodSharedAtHeight, func() error { _, _, err := c.SharedParamsAtHeight(ctx, -1); return err }, query.ErrInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,17 +203,17 @@ func TestTypedAnswers(t *testing.T) {
 	if s.Header.SessionStartBlockHeight != 9 || s.Header.SessionEndBlockHeight != 12 || len(s.Suppliers) != 1 {
 		t.Fatalf("session header %+v, %d suppliers", s.Header, len(s.Suppliers))
 	}
-	p, err := c.SharedParamsAtHeight(ctx, 10)
-	if err != nil || p.NumBlocksPerSession != 4 {
-		t.Fatalf("params %v, %v", p, err)
+	p, state, err := c.SharedParamsAtHeight(ctx, 10)
+	if err != nil || p.NumBlocksPerSession != 4 || state != 1000 {
+		t.Fatalf("params %v at state %d, %v", p, state, err)
 	}
-	cupr, err := c.ComputeUnitsPerRelayAtHeight(ctx, svc, 9)
-	if err != nil || cupr != 7 {
-		t.Fatalf("cupr %d, %v", cupr, err)
+	cupr, state, err := c.ComputeUnitsPerRelayAtHeight(ctx, svc, 9)
+	if err != nil || cupr != 7 || state != 1000 {
+		t.Fatalf("cupr %d at state %d, %v", cupr, state, err)
 	}
-	d, err := c.RelayMiningDifficultyAtHeight(ctx, svc, 9)
-	if err != nil || d.TargetHash[0] != 0xff {
-		t.Fatalf("difficulty %v, %v", d, err)
+	d, state, err := c.RelayMiningDifficultyAtHeight(ctx, svc, 9)
+	if err != nil || d.TargetHash[0] != 0xff || state != 1000 {
+		t.Fatalf("difficulty %v at state %d, %v", d, state, err)
 	}
 	acc, err := c.Account(ctx, appAddr)
 	if err != nil {

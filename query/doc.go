@@ -7,6 +7,12 @@
 // (port 26657, HTTP JSON) for block headers, node status and ABCI info. Package cache puts the
 // L1/L2 tiers in front of it; nothing here caches.
 //
+// # At-height answers
+// Shared params, CUPR and difficulty at a height also return the committed height of the node
+// state that answered (the x-cosmos-block-height header a Cosmos node sets on every gRPC
+// answer; 0 when absent). For a height the chain has not reached the answer is what the node
+// knows today and can still change; package cache uses the state height to tell.
+//
 // # Calls
 // Every call has a per-attempt timeout (Config.Timeout). An attempt that fails with a
 // transient error — gRPC Unavailable, DeadlineExceeded, ResourceExhausted or Aborted, a

@@ -9,6 +9,8 @@ import (
 	sessiontypes "github.com/pokt-network/poktroll/x/session/types"
 	sharedtypes "github.com/pokt-network/poktroll/x/shared/types"
 	suppliertypes "github.com/pokt-network/poktroll/x/supplier/types"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 )
 
 // Session returns the session of (app, service) that contains height. height 0 asks for the
@@ -57,18 +59,22 @@ func (c *Client) SharedParams(ctx context.Context) (*sharedtypes.Params, error) 
 	return out, err
 }
 
-// SharedParamsAtHeight returns the shared params in effect at height: use the session end
-// height for windows and the session start height for pricing.
-func (c *Client) SharedParamsAtHeight(ctx context.Context, height int64) (*sharedtypes.Params, error) {
+// SharedParamsAtHeight returns the shared params in effect at height (use the session end
+// height for windows and the session start height for pricing) and the committed height of
+// the node state that answered (0 if the node did not say). The answer for a height the chain
+// has not reached can still change: see package cache for when it is final.
+func (c *Client) SharedParamsAtHeight(ctx context.Context, height int64) (*sharedtypes.Params, int64, error) {
 	var out *sharedtypes.Params
+	var state int64
 	err := c.grpc(ctx, MethodSharedParamsAtHeight, func(ctx context.Context) error {
-		r, err := c.shared.ParamsAtHeight(ctx, &sharedtypes.QueryParamsAtHeightRequest{Height: height})
+		var md metadata.MD
+		r, err := c.shared.ParamsAtHeight(ctx, &sharedtypes.QueryParamsAtHeightRequest{Height: height}, grpc.Header(&md))
 		if err == nil {
-			out = &r.Params
+			out, state = &r.Params, stateHeight(md)
 		}
 		return err
 	})
-	return out, err
+	return out, state, err
 }
 
 // Application returns the application staked at address.
@@ -111,43 +117,49 @@ func (c *Client) Service(ctx context.Context, id string) (*sharedtypes.Service, 
 }
 
 // ComputeUnitsPerRelayAtHeight returns the CUPR of service in effect at height (use the
-// session start height). Zero is ErrInvalid: the chain never prices a relay at 0.
-func (c *Client) ComputeUnitsPerRelayAtHeight(ctx context.Context, service string, height int64) (uint64, error) {
+// session start height) and the committed height of the node state that answered (0 if the
+// node did not say). Zero is ErrInvalid: the chain never prices a relay at 0.
+func (c *Client) ComputeUnitsPerRelayAtHeight(ctx context.Context, service string, height int64) (uint64, int64, error) {
 	var out uint64
+	var state int64
 	err := c.grpc(ctx, MethodCUPRAtHeight, func(ctx context.Context) error {
+		var md metadata.MD
 		r, err := c.service.ComputeUnitsPerRelayAtHeight(ctx, &servicetypes.QueryComputeUnitsPerRelayAtHeightRequest{
 			ServiceId: service, BlockHeight: height,
-		})
+		}, grpc.Header(&md))
 		if err != nil {
 			return err
 		}
 		if r.ComputeUnitsPerRelay == 0 {
 			return errEmpty
 		}
-		out = r.ComputeUnitsPerRelay
+		out, state = r.ComputeUnitsPerRelay, stateHeight(md)
 		return nil
 	})
-	return out, err
+	return out, state, err
 }
 
 // RelayMiningDifficultyAtHeight returns the relay mining difficulty of service in effect at
-// height (use the session start height).
-func (c *Client) RelayMiningDifficultyAtHeight(ctx context.Context, service string, height int64) (*servicetypes.RelayMiningDifficulty, error) {
+// height (use the session start height) and the committed height of the node state that
+// answered (0 if the node did not say).
+func (c *Client) RelayMiningDifficultyAtHeight(ctx context.Context, service string, height int64) (*servicetypes.RelayMiningDifficulty, int64, error) {
 	var out *servicetypes.RelayMiningDifficulty
+	var state int64
 	err := c.grpc(ctx, MethodDifficultyAtHeight, func(ctx context.Context) error {
+		var md metadata.MD
 		r, err := c.service.RelayMiningDifficultyAtHeight(ctx, &servicetypes.QueryGetRelayMiningDifficultyAtHeightRequest{
 			ServiceId: service, BlockHeight: height,
-		})
+		}, grpc.Header(&md))
 		if err != nil {
 			return err
 		}
 		if len(r.RelayMiningDifficulty.TargetHash) == 0 {
 			return errEmpty
 		}
-		out = &r.RelayMiningDifficulty
+		out, state = &r.RelayMiningDifficulty, stateHeight(md)
 		return nil
 	})
-	return out, err
+	return out, state, err
 }
 
 // ProofParams returns the live proof module params.

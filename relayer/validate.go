@@ -70,9 +70,7 @@ func (v *validator) validate(ctx context.Context, req *servicetypes.RelayRequest
 func (v *validator) validateSlow(ctx context.Context, req *servicetypes.RelayRequest, cur int64) (*sessionEntry, error) {
 	h := req.Meta.SessionHeader
 	start, end := h.SessionStartBlockHeight, h.SessionEndBlockHeight
-	// Timing uses the params in effect at the session end height; while the session is
-	// running those are the params at the current height (changes apply at session starts).
-	params, err := v.chain.SharedParamsAt(ctx, min(end, cur))
+	params, err := v.chain.SharedParamsAt(ctx, min(start, cur))
 	if err != nil {
 		return nil, chainError(reasonInvalidSession, "shared params", err)
 	}
@@ -81,6 +79,16 @@ func (v *validator) validateSlow(ctx context.Context, req *servicetypes.RelayReq
 	// own start height below, which fails unless the chain has reached it. Further is refused.
 	if start > cur+int64(params.NumBlocksPerSession) {
 		return nil, reject(reasonInvalidSession, "session starts at %d, more than a session after the current height %d", start, cur)
+	}
+	// Timing uses the params of the session itself, as the chain does (x/proof/keeper/session.go
+	// asks at the session end height). Params change only at session starts, so those at the
+	// start height are the same; for a session that starts after our height (the next one)
+	// they can differ from ours when a change takes effect at that start. Asking at the start,
+	// bounded just above, keeps a forged end height from sending us to the chain.
+	if start > cur {
+		if params, err = v.chain.SharedParamsAt(ctx, start); err != nil {
+			return nil, chainError(reasonInvalidSession, "shared params", err)
+		}
 	}
 	// A session that starts at the block after ours (the client saw it first) is looked up at
 	// its own start height: asking at our height would return the previous session.

@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sort"
+	"strconv"
 	"sync"
 	"testing"
 
 	codectypes "github.com/cosmos/cosmos-sdk/codec/types"
 	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	grpctypes "github.com/cosmos/cosmos-sdk/types/grpc"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	banktypes "github.com/cosmos/cosmos-sdk/x/bank/types"
 	apptypes "github.com/pokt-network/poktroll/x/application/types"
@@ -19,6 +22,8 @@ import (
 	sharedtypes "github.com/pokt-network/poktroll/x/shared/types"
 	suppliertypes "github.com/pokt-network/poktroll/x/supplier/types"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/shannon-ops/pocket-relay-miner/query"
@@ -53,6 +58,7 @@ type Chain struct {
 	inject     map[string][]error
 	hang       map[string]bool
 	shared     sharedtypes.Params
+	history    []sharedtypes.ParamsUpdate // shared params changes, by effective height
 	apps       map[string]apptypes.Application
 	suppliers  map[string]sharedtypes.Supplier
 	sessions   map[string][]*sharedtypes.Supplier // app/service → suppliers
@@ -129,6 +135,7 @@ func (c *Chain) intercept(ctx context.Context, req any, info *grpc.UnaryServerIn
 		injected, c.inject[info.FullMethod] = q[0], q[1:]
 	}
 	hang := c.hang[info.FullMethod]
+	last := c.lastHeight
 	c.mu.Unlock()
 	if injected != nil {
 		return nil, injected
@@ -136,6 +143,11 @@ func (c *Chain) intercept(ctx context.Context, req any, info *grpc.UnaryServerIn
 	if hang {
 		<-ctx.Done()
 		return nil, status.FromContextError(ctx.Err()).Err()
+	}
+	// Like a Cosmos node, name the committed height whose state answers (cosmos-sdk
+	// baseapp/grpcserver.go sets this header on every query).
+	if err := grpc.SetHeader(ctx, metadata.Pairs(grpctypes.GRPCBlockHeightHeader, strconv.FormatInt(last, 10))); err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
 	}
 	return h(ctx, req)
 }
@@ -172,17 +184,52 @@ func (c *Chain) Hang(fullMethod string, on bool) {
 	c.hang[fullMethod] = on
 }
 
-// SetSharedParams replaces the shared params (at every height).
+// SetSharedParams replaces the live shared params, which answer every height without a
+// history entry at or below it.
 func (c *Chain) SetSharedParams(p sharedtypes.Params) { c.with(func() { c.shared = p }) }
 
-// SharedParams returns the current shared params.
+// SharedParams returns the live shared params.
 func (c *Chain) SharedParams() sharedtypes.Params {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.shared
 }
 
-// SetLastHeight sets the last committed height; GetSession above it fails as pocketd does.
+// RecordSharedParams records a shared params change taking effect at effective, as poktroll
+// v0.1.35's MsgUpdateParam(s) does (a params history entry at the next session start,
+// overwriting one already recorded there). The live params stay as they are.
+func (c *Chain) RecordSharedParams(effective int64, p sharedtypes.Params) {
+	c.with(func() {
+		for i := range c.history {
+			if c.history[i].EffectiveHeight == effective {
+				c.history[i].Params = &p
+				return
+			}
+		}
+		c.history = append(c.history, sharedtypes.ParamsUpdate{EffectiveHeight: effective, Params: &p})
+		sort.Slice(c.history, func(i, j int) bool { return c.history[i].EffectiveHeight < c.history[j].EffectiveHeight })
+	})
+}
+
+// SharedParamsAt returns what poktroll v0.1.35's ParamsAtHeight answers for height: the newest
+// history entry at or below it, else the live params (x/shared/keeper/params.go).
+func (c *Chain) SharedParamsAt(height int64) sharedtypes.Params {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sharedAtLocked(height)
+}
+
+func (c *Chain) sharedAtLocked(height int64) sharedtypes.Params {
+	for i := len(c.history) - 1; i >= 0; i-- {
+		if c.history[i].EffectiveHeight <= height {
+			return *c.history[i].Params
+		}
+	}
+	return c.shared
+}
+
+// SetLastHeight sets the last committed height: GetSession above it fails as pocketd does,
+// and every answer names it as its state height (x-cosmos-block-height).
 func (c *Chain) SetLastHeight(h int64) { c.with(func() { c.lastHeight = h }) }
 
 // SetApplication stores app under its address.

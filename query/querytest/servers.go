@@ -48,7 +48,7 @@ func (s sessionServer) GetSession(_ context.Context, r *sessiontypes.QueryGetSes
 		return nil, status.Error(codes.Internal, sessiontypes.ErrSessionSuppliersNotFound.Wrapf(
 			"could not find suppliers for service %s at height %d", r.ServiceId, h).Error())
 	}
-	p := c.shared
+	p := c.sharedAtLocked(h)
 	start := sharedtypes.GetSessionStartHeight(&p, h)
 	id := SessionID(r.ApplicationAddress, r.ServiceId, start)
 	return &sessiontypes.QueryGetSessionResponse{Session: &sessiontypes.Session{
@@ -80,7 +80,7 @@ func (s sharedServer) ParamsAtHeight(_ context.Context, r *sharedtypes.QueryPara
 	if r.Height < 0 {
 		return nil, status.Error(codes.InvalidArgument, "height must be non-negative")
 	}
-	return &sharedtypes.QueryParamsAtHeightResponse{Params: s.c.SharedParams()}, nil
+	return &sharedtypes.QueryParamsAtHeightResponse{Params: s.c.SharedParamsAt(r.Height)}, nil
 }
 
 type appServer struct {
