@@ -10,8 +10,8 @@ import (
 	"time"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	"github.com/prometheus/client_golang/prometheus"
 	sharedtypes "github.com/pokt-network/poktroll/x/shared/types"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/shannon-ops/pocket-relay-miner/query"
