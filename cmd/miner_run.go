@@ -157,16 +157,22 @@ func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry)
 	st.refresh = cache.NewRefresher(st.feed.Subscribe(blocks.SubscribeOptions{}), func() bool { return true },
 		func(k cache.Kind, err error) { log.Warn().Err(err).Str("kind", string(k)).Msg("cache refresh failed") },
 		chain.Live()...)
-	if st.miner, err = miner.New(minerConfig(cfg), miner.Deps{
+	mcfg := minerConfig(cfg)
+	if mcfg.Fees, err = miner.NewFeeEstimate(cfg.Tx.GasPrices, cfg.Tx.Fees, cfg.Tx.GasLimit, cfg.Tx.GasAdjustment); err != nil {
+		return nil, usageError{err}
+	}
+	height := func() (int64, bool) { b, ok := st.feed.Latest(); return b.Height, ok }
+	if st.miner, err = miner.New(mcfg, miner.Deps{
 		Redis: st.rdb, Keys: tk, Signers: st.keys, Cache: chain, Query: st.query, Txs: txs,
 		Blocks:     func() miner.BlockStream { return st.feed.Subscribe(blocks.SubscribeOptions{}) },
+		Height:     height,
 		LeaderWork: st.refresh.Run, Registerer: reg, Log: log,
 	}); err != nil {
 		return nil, usageError{err}
 	}
 	st.probes = []miner.ReadyProbe{
 		{Check: miner.KeysLoaded(st.keys), Set: st.ready.Register("keys").Set},
-		{Check: miner.HeightKnown(func() (int64, bool) { b, ok := st.feed.Latest(); return b.Height, ok }), Set: st.ready.Register("blocks").Set},
+		{Check: miner.HeightKnown(height), Set: st.ready.Register("blocks").Set},
 		{Check: miner.RedisReachable(st.rdb, 2*time.Second), Set: st.ready.Register("redis").Set},
 	}
 	return st, nil

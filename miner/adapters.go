@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	sdk "github.com/cosmos/cosmos-sdk/types"
 	prooftypes "github.com/pokt-network/poktroll/x/proof/types"
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
 	sharedtypes "github.com/pokt-network/poktroll/x/shared/types"
@@ -100,11 +101,12 @@ type ChainCache interface {
 }
 
 // ChainQuerier is what the lifecycle reads uncached (query.Client): live proof params, block
-// hashes and claims.
+// hashes, claims and the operator's balance.
 type ChainQuerier interface {
 	ProofParams(ctx context.Context) (*prooftypes.Params, error)
 	Block(ctx context.Context, height int64) (query.Block, error)
 	Claim(ctx context.Context, sessionID, operator string) (*prooftypes.Claim, error)
+	BalanceQuerier
 }
 
 // chainAdapter is the lifecycle's Chain over the cache and the query client.
@@ -132,6 +134,10 @@ func (a chainAdapter) BlockHash(ctx context.Context, height int64) ([]byte, erro
 		return nil, fmt.Errorf("block %d: empty hash", height)
 	}
 	return b.Hash, nil
+}
+
+func (a chainAdapter) Balance(ctx context.Context, address, denom string) (sdk.Coin, error) {
+	return a.q.Balance(ctx, address, denom)
 }
 
 // Claim returns nil and no error when the chain has no such claim.

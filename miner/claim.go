@@ -129,9 +129,10 @@ func (r *Runner) checkClaim(ctx context.Context, rec *Record) error {
 // timing out at the claim window close. Every session's send is persisted before the tx.
 func (r *Runner) submitClaims(ctx context.Context, height int64, group []*Record) error {
 	var (
-		msgs []sdk.Msg
-		sent []*Record
-		errs []error
+		msgs  []sdk.Msg
+		sent  []*Record
+		ready []*Record
+		errs  []error
 	)
 	for _, rec := range group {
 		if err := r.reseal(ctx, rec); err != nil {
@@ -141,6 +142,13 @@ func (r *Runner) submitClaims(ctx context.Context, height int64, group []*Record
 		if rec.Session.State != StateClaiming || rec.Session.Root == nil {
 			continue // skipped on reseal
 		}
+		ready = append(ready, rec)
+	}
+	ready, err := r.affordable(ctx, ready)
+	if err != nil {
+		return errors.Join(append(errs, err)...) // nothing sent: retried at the next block
+	}
+	for _, rec := range ready {
 		msg, err := ClaimMsg(r.cfg.Supplier, rec.Header, rec.Session.Root)
 		if err != nil {
 			errs = append(errs, err)

@@ -109,6 +109,15 @@
 // lifecycle forgets final sessions one session length after their proof window, and the stream
 // holds only the entries of sessions not yet final plus unread and pending ones.
 //
+// # Leaving suppliers and fees
+//
+// Discovery keeps a supplier owned while the chain has work for it or its session records in
+// Redis (StateStore.Unsettled) hold a session neither final nor past its proof window, so an
+// unstaking supplier's last sessions are claimed and proved whichever replica owns it next.
+// Before each claim tx the Runner charges every session a claim and its proof (gas from
+// FeeEstimate, plus proof_submission_fee) against the operator's balance, most rewarding first
+// as poktroll does; the rest are skipped (insufficient_funds) and never sent.
+//
 // # What callers must do
 //
 //   - Give each Consumer the fence of the current lease holding, and run it under a context
@@ -123,6 +132,8 @@
 // relayminer_miner_relays_rejected_total{supplier,reason}, relayminer_miner_batch_size,
 // relayminer_miner_batch_duration_seconds, relayminer_miner_stream_lag{supplier} (undelivered
 // plus pending entries, measured every LagEvery), relayminer_miner_trees_open{supplier} and
-// relayminer_miner_stream_trimmed_total{supplier} (entries removed by XTRIM MINID).
+// relayminer_miner_stream_trimmed_total{supplier} (entries removed by XTRIM MINID);
+// relayminer_miner_operator_balance_upokt{supplier} and relayminer_miner_supplier_stake_upokt{supplier}
+// (refreshed by discovery every round).
 // Counters move only when a batch commits, so a replayed batch is counted once.
 package miner

@@ -42,11 +42,13 @@ const (
 	ReasonCUPRMismatch      Reason = "cupr_mismatch"       // sum ≠ count × CUPR: the chain would refuse the claim
 	ReasonEmptyTree         Reason = "empty_tree"          // no relay was mined
 	ReasonUnprofitable      Reason = "unprofitable"        // the claim would earn less than configured
+	ReasonInsufficientFunds Reason = "insufficient_funds"  // the operator cannot pay the claim and its proof
 )
 
 // SkipReasons and FailReasons list the reasons of the skipped and failed states, for metrics.
 var (
-	SkipReasons = []Reason{ReasonProofNotRequired, ReasonCUPRMismatch, ReasonEmptyTree, ReasonUnprofitable}
+	SkipReasons = []Reason{ReasonProofNotRequired, ReasonCUPRMismatch, ReasonEmptyTree, ReasonUnprofitable,
+		ReasonInsufficientFunds}
 	FailReasons = []Reason{ReasonClaimWindowMissed, ReasonProofWindowMissed, ReasonTxFailed}
 )
 
@@ -247,6 +249,17 @@ func (s Session) OnSealed(seal Seal) Session {
 	}
 	s.Root = append([]byte(nil), seal.Root...)
 	return s
+}
+
+// OnInsufficientFunds skips a session about to be claimed whose claim and proof the operator
+// cannot pay: a claim without its proof ends in a missing proof and a slash, so it is never
+// sent (poktroll's relay miner also drops such a session for good). A claim in flight is
+// left to its lookup.
+func (s Session) OnInsufficientFunds() Session {
+	if s.State != StateClaiming || s.InFlight {
+		return s
+	}
+	return s.skip(ReasonInsufficientFunds)
 }
 
 // BeginClaim records a claim send at height. Persist the result before sending.

@@ -34,6 +34,9 @@ type Chain interface {
 	// Claim returns the operator's claim for the session, or nil and no error when there is
 	// none.
 	Claim(ctx context.Context, sessionID, operator string) (*prooftypes.Claim, error)
+	// Balance returns the account's live balance in denom (claims are sent only if the
+	// operator can pay for them and their proofs).
+	Balance(ctx context.Context, address, denom string) (sdk.Coin, error)
 }
 
 // Trees gives the lifecycle access to one supplier's session trees.
@@ -62,6 +65,9 @@ type RunnerConfig struct {
 	ProofDelayBlocks int64
 	// MinClaimUPOKT skips (unprofitable) a claim whose estimated reward is below it. 0: never.
 	MinClaimUPOKT uint64
+	// Fees is what the operator pays in gas for one claim and one proof (NewFeeEstimate); with
+	// the chain's proof_submission_fee it decides which claims are affordable.
+	Fees FeeEstimate
 }
 
 // Runner drives the lifecycle of one supplier's sessions while this replica holds the

@@ -27,12 +27,23 @@ import (
 	"github.com/shannon-ops/pocket-relay-miner/tx"
 )
 
-// fakeChain answers from fixed params; claims are what fakeTx included.
+// fakeChain answers from fixed params; claims are what fakeTx included. The operator's balance
+// is plenty unless balance is set.
 type fakeChain struct {
-	mu     sync.Mutex
-	shared *sharedtypes.Params
-	proof  prooftypes.Params
-	claims map[string]*prooftypes.Claim
+	mu      sync.Mutex
+	shared  *sharedtypes.Params
+	proof   prooftypes.Params
+	claims  map[string]*prooftypes.Claim
+	balance *sdk.Coin
+}
+
+func (c *fakeChain) Balance(_ context.Context, _, denom string) (sdk.Coin, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.balance != nil {
+		return *c.balance, nil
+	}
+	return sdk.NewInt64Coin(denom, 1_000_000_000_000), nil
 }
 
 func (c *fakeChain) SharedParamsAt(context.Context, int64) (*sharedtypes.Params, error) {

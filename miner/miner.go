@@ -34,6 +34,8 @@ type Config struct {
 	BlockTime time.Duration
 	// StateTTLSessions keeps session state this many session lengths after settlement.
 	StateTTLSessions int64
+	// Fees is the gas fee of one claim and one proof (NewFeeEstimate from config tx.*).
+	Fees FeeEstimate
 	// RestartBackoff is the wait before a failed supplier worker restarts. Default
 	// DefaultRestartBackoff.
 	RestartBackoff time.Duration
@@ -62,6 +64,9 @@ type Deps struct {
 	Txs     Submitter
 	// Blocks opens a coalescing (latest-only) subscription to the block feed.
 	Blocks func() BlockStream
+	// Height returns the newest block height of the feed, false while none is known
+	// (discovery: a session past its proof window no longer keeps its supplier owned).
+	Height func() (int64, bool)
 	// LeaderWork runs while this replica is the global leader (the cache Refresher); it must
 	// return when its context ends. Optional.
 	LeaderWork func(ctx context.Context) error
@@ -85,7 +90,7 @@ func New(cfg Config, d Deps) (*Miner, error) {
 	if cfg.ReplicaID == "" {
 		return nil, errors.New("miner: replica id is required")
 	}
-	if d.Redis == nil || d.Signers == nil || d.Cache == nil || d.Query == nil || d.Txs == nil || d.Blocks == nil {
+	if d.Redis == nil || d.Signers == nil || d.Cache == nil || d.Query == nil || d.Txs == nil || d.Blocks == nil || d.Height == nil {
 		return nil, errors.New("miner: missing dependency")
 	}
 	if cfg.RestartBackoff <= 0 {
@@ -108,7 +113,7 @@ func New(cfg Config, d Deps) (*Miner, error) {
 	}
 	wd := &workerDeps{
 		rdb: d.Redis, keys: d.Keys, consumer: ccfg,
-		runner: RunnerConfig{ClaimDelayBlocks: cfg.ClaimDelayBlocks, ProofDelayBlocks: cfg.ProofDelayBlocks},
+		runner: RunnerConfig{ClaimDelayBlocks: cfg.ClaimDelayBlocks, ProofDelayBlocks: cfg.ProofDelayBlocks, Fees: cfg.Fees},
 		gate:   NewGate(), store: store, chain: NewChain(d.Cache, d.Query), txs: d.Txs,
 		signer: func(s string) (tx.Signer, bool) {
 			k, ok := d.Signers.Get(s)
@@ -128,7 +133,8 @@ func New(cfg Config, d Deps) (*Miner, error) {
 		m.sup, log, d.Registerer); err != nil {
 		return nil, err
 	}
-	if m.discovery, err = NewDiscovery(d.Signers, d.Query, m.ownership, cfg.SupplierRecheck, log); err != nil {
+	if m.discovery, err = NewDiscovery(DiscoveryDeps{Keys: d.Signers, Chain: d.Query, Sessions: store, Height: d.Height,
+		Out: m.ownership, Registerer: d.Registerer, Log: log}, cfg.SupplierRecheck); err != nil {
 		return nil, err
 	}
 	return m, nil

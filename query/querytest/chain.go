@@ -68,6 +68,7 @@ type Chain struct {
 	accounts   map[string]*authtypes.BaseAccount
 	claims     map[string]prooftypes.Claim
 	balances   map[string]sdk.Coin
+	proof      prooftypes.Params
 	lastHeight int64
 }
 
@@ -94,6 +95,7 @@ func Start(t testing.TB) *Chain {
 		accounts:   map[string]*authtypes.BaseAccount{},
 		claims:     map[string]prooftypes.Claim{},
 		balances:   map[string]sdk.Coin{},
+		proof:      prooftypes.DefaultParams(),
 		lastHeight: 1000,
 	}
 	c.shared.NumBlocksPerSession = 4
@@ -276,6 +278,9 @@ func (c *Chain) SetClaim(cl prooftypes.Claim) {
 		c.claims[cl.SessionHeader.SessionId+"/"+cl.SupplierOperatorAddress] = cl
 	})
 }
+
+// SetProofParams replaces the proof params (the chain's defaults at start).
+func (c *Chain) SetProofParams(p prooftypes.Params) { c.with(func() { c.proof = p }) }
 
 // SetBalance stores the balance of addr.
 func (c *Chain) SetBalance(addr string, coin sdk.Coin) {

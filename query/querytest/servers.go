@@ -157,7 +157,9 @@ type proofServer struct {
 }
 
 func (s proofServer) Params(context.Context, *prooftypes.QueryParamsRequest) (*prooftypes.QueryParamsResponse, error) {
-	return &prooftypes.QueryParamsResponse{Params: prooftypes.DefaultParams()}, nil
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	return &prooftypes.QueryParamsResponse{Params: s.c.proof}, nil
 }
 
 func (s proofServer) Claim(_ context.Context, r *prooftypes.QueryGetClaimRequest) (*prooftypes.QueryGetClaimResponse, error) {
