@@ -18,9 +18,11 @@ import (
 
 // WebSocket relays (PROTOCOL §1.3, Rpc-Type 2). A gateway opens a WebSocket to the relayer
 // with the headers Rpc-Type: 2, Target-Service-Id and App-Address. Before anything is
-// upgraded the relayer checks the service (configured here, with a websocket backend), the
+// upgraded the relayer checks the service (configured here, with a websocket backend) and the
 // application's session at the current height (it exists and one of its suppliers is a key
-// held here) and dials the backend; any failure is an HTTP error, never a 101.
+// held here); any failure is an HTTP error, never a 101. The backend is dialled after the
+// upgrade, for the first gateway message that passes full validation (whatever the service's
+// validation mode): the upgrade itself is not signed.
 //
 // After the upgrade a bridge joins the two connections. Every gateway message must be a
 // marshaled RelayRequest of the connection's service and application, for a supplier held

@@ -47,9 +47,16 @@ type wsBridge struct {
 	m       *wsServiceMetrics
 	app     string
 	closeAt int64
-	gw, be  *wsPeer
-	ctx     context.Context
-	cancel  context.CancelFunc
+	up      *wsUpstream
+	sess    *wsSession
+	gw      *wsPeer
+	// be is nil until the first authenticated request dialled the backend. Only the gateway
+	// reader sets it (before starting the backend's goroutines, beWG) and run reads it only
+	// once that reader returned.
+	be     *wsPeer
+	beWG   sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	stopOnce  sync.Once
 	closeCode int    // written once by stop, before cancel
@@ -59,10 +66,10 @@ type wsBridge struct {
 	latest *wsPending
 }
 
-func newWSBridge(s *Server, svc *service, sess *wsSession, gw, be *websocket.Conn) *wsBridge {
+func newWSBridge(s *Server, svc *service, up *wsUpstream, sess *wsSession, gw *websocket.Conn) *wsBridge {
 	b := &wsBridge{
 		s: s, svc: svc, m: s.ws.metrics[svc.id], app: sess.header.ApplicationAddress, closeAt: sess.closeAt,
-		gw: newWSPeer(gw, s.ws.timings.queue), be: newWSPeer(be, s.ws.timings.queue),
+		up: up, sess: sess, gw: newWSPeer(gw, s.ws.timings.queue),
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b
@@ -81,42 +88,59 @@ func (b *wsBridge) closeNow(code int, text string) {
 	deadline := time.Now().Add(b.s.ws.timings.write)
 	_ = b.gw.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), deadline)
 	_ = b.gw.conn.Close()
-	_ = b.be.conn.Close()
 	b.cancel()
 }
 
-// run serves the bridge until it stops (both readers and both writers run meanwhile).
-// When it returns, nothing of the bridge runs any more.
+// run serves the bridge until it stops (the gateway's reader and writer run meanwhile, and
+// the backend's once connectBackend dialled it). When it returns, nothing of the bridge runs
+// any more.
 func (b *wsBridge) run() {
 	b.m.conns.Inc()
 	defer b.m.conns.Dec()
-	t := b.s.ws.timings
-	for _, p := range []*wsPeer{b.gw, b.be} {
-		_ = p.conn.SetReadDeadline(time.Now().Add(t.pongWait))
-		p.conn.SetPongHandler(func(string) error { return p.conn.SetReadDeadline(time.Now().Add(t.pongWait)) })
-	}
+	watchPongs(b.gw, b.s.ws.timings.pongWait)
 	b.gw.conn.SetReadLimit(b.svc.maxBody)
-	b.be.conn.SetReadLimit(b.svc.maxResponse(config.RPCWebSocket))
 	if b.s.heights.Height() >= b.closeAt { // the window may have opened during the upgrade
 		b.stop(websocket.CloseNormalClosure, "session claim window opened")
 	}
 
-	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); b.writeLoop(b.gw) }()
-	go func() { defer wg.Done(); b.writeLoop(b.be) }()
-	go func() { defer wg.Done(); b.readBackend() }()
-	readersDone := make(chan struct{})
-	go func() { defer close(readersDone); b.readGateway() }()
+	gwWriter := make(chan struct{})
+	go func() { defer close(gwWriter); b.writeLoop(b.gw) }()
+	gwReader := make(chan struct{})
+	go func() { defer close(gwReader); b.readGateway() }()
 
 	<-b.ctx.Done()
-	<-b.gw.done // close frames sent (or their write failed / timed out)
-	<-b.be.done
-	_ = b.gw.conn.Close() // unblocks both readers
-	_ = b.be.conn.Close()
-	<-readersDone
-	wg.Wait()
+	<-b.gw.done           // close frame sent (or its write failed / timed out)
+	_ = b.gw.conn.Close() // unblocks the gateway's reader
+	<-gwReader            // from here on b.be is fixed
+	if b.be != nil {
+		<-b.be.done
+		_ = b.be.conn.Close() // unblocks the backend's reader
+	}
+	b.beWG.Wait()
+	<-gwWriter
 	b.refundUnused(nil)
+}
+
+// watchPongs arms p's read deadline, extended by every pong.
+func watchPongs(p *wsPeer, pongWait time.Duration) {
+	_ = p.conn.SetReadDeadline(time.Now().Add(pongWait))
+	p.conn.SetPongHandler(func(string) error { return p.conn.SetReadDeadline(time.Now().Add(pongWait)) })
+}
+
+// connectBackend dials the backend for the connection's first authenticated request and
+// starts the backend's writer and reader. Called by the gateway reader only.
+func (b *wsBridge) connectBackend() error {
+	c, err := b.s.dialWebSocket(b.ctx, b.svc, b.up, b.sess)
+	if err != nil {
+		return err
+	}
+	b.be = newWSPeer(c, b.s.ws.timings.queue)
+	watchPongs(b.be, b.s.ws.timings.pongWait)
+	b.be.conn.SetReadLimit(b.svc.maxResponse(config.RPCWebSocket))
+	b.beWG.Add(2)
+	go func() { defer b.beWG.Done(); b.writeLoop(b.be) }()
+	go func() { defer b.beWG.Done(); b.readBackend() }()
+	return nil
 }
 
 // writeLoop is the only writer of p: queued messages and pings, each under a deadline; a
@@ -142,7 +166,7 @@ func (b *wsBridge) writeLoop(p *wsPeer) {
 		case <-b.ctx.Done():
 			deadline := time.Now().Add(t.write)
 			code, text := b.closeCode, b.closeText
-			if p == b.be {
+			if p != b.gw { // the backend (b.be is the gateway reader's to read)
 				code, text = websocket.CloseNormalClosure, ""
 			} else {
 				writeQueued(p, deadline) // e.g. the error reply queued just before the stop
@@ -235,6 +259,14 @@ func (b *wsBridge) onRequest(typ int, data []byte) bool {
 	if err != nil {
 		return b.refuse(req.Meta.SessionHeader, err)
 	}
+	if b.be == nil {
+		if err := b.connectBackend(); err != nil {
+			b.refundUnused(&postJob{s: b.s, svc: b.svc, req: req, metered: p.metered})
+			b.refuse(req.Meta.SessionHeader, err)
+			b.stop(websocket.CloseTryAgainLater, "backend unreachable")
+			return false
+		}
+	}
 	b.setLatest(p)
 	return b.send(b.be, wsFrame{typ: typ, data: req.Payload})
 }
@@ -251,9 +283,17 @@ func (b *wsBridge) admitRequest(req *servicetypes.RelayRequest) (*wsPending, err
 		return nil, reject(reasonUnknownSupplier, "no key for supplier %s", req.Meta.SupplierOperatorAddress)
 	}
 	p := &wsPending{req: req, signer: signer}
-	if b.svc.eager {
+	switch {
+	case b.svc.eager:
 		var err error
 		if p.entry, p.metered, err = b.s.eagerChecks(b.ctx, req); err != nil {
+			return nil, err
+		}
+	case b.be == nil:
+		// An optimistic service forwards before validating, but not the request that would
+		// open the backend connection: that one authenticates first. Its meter charge stays
+		// with post-response work, as for every optimistic relay.
+		if _, err := b.s.v.validate(b.ctx, req); err != nil {
 			return nil, err
 		}
 	}

@@ -10,7 +10,8 @@ import (
 
 // FuzzWebSocketFrame: any gateway frame is either a valid relay request, whose payload alone is
 // forwarded, or refused with an error RelayResponse and not forwarded; never a panic. The
-// bridge runs without connections: its writers' queues are read directly.
+// bridge runs without connections, as after its backend was dialled: its writers' queues are
+// read directly.
 func FuzzWebSocketFrame(f *testing.F) {
 	fx := withWebSocket(f, "ws://127.0.0.1:1/ws")
 	for _, s := range fuzzSeeds(fx) {
@@ -21,7 +22,8 @@ func FuzzWebSocketFrame(f *testing.F) {
 	sess := &wsSession{header: fx.header, supplier: fx.sup, closeAt: 1 << 40}
 	svc := fx.srv.services[testService]
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		b := newWSBridge(fx.srv, svc, sess, nil, nil)
+		b := newWSBridge(fx.srv, svc, fx.srv.ws.upstreams[testService], sess, nil)
+		b.be = newWSPeer(nil, fx.srv.ws.timings.queue)
 		defer b.cancel()
 		b.onRequest(websocket.BinaryMessage, frame)
 		select {

@@ -457,15 +457,15 @@ func TestWebSocketOptimisticInvalidNeverMined(t *testing.T) {
 	rb := newRecordingWS(t)
 	f := withWebSocket(t, rb.url, optimistic)
 	c := dialRelayer(t, relayerWS(t, f), f.wsHeaders())
+	if err := c.WriteMessage(websocket.BinaryMessage, f.frame("good")); err != nil { // opens the backend
+		t.Fatal(err)
+	}
+	f.verifySigned(t, readResponse(t, c), "good")
 	bad := f.body(f.request(func(r *servicetypes.RelayRequest) { r.Payload = []byte("forged") }, key("intruder")))
 	if err := c.WriteMessage(websocket.BinaryMessage, bad); err != nil {
 		t.Fatal(err)
 	}
 	readResponse(t, c) // optimistic: forwarded and answered, validated afterwards
-	if err := c.WriteMessage(websocket.BinaryMessage, f.frame("good")); err != nil {
-		t.Fatal(err)
-	}
-	f.verifySigned(t, readResponse(t, c), "good")
 	f.srv.ws.shutdown()
 	f.drain()
 	if f.postOutcome(outcomeInvalid) != 1 || f.postOutcome(outcomeMined) != 1 || len(f.pub.relays()) != 1 {
@@ -495,5 +495,74 @@ func TestWebSocketEagerChargeUsedByResponse(t *testing.T) {
 		if consumed, refunds := f.meter.state(); consumed != i+1 || refunds != 0 {
 			t.Fatalf("after %d relays the meter holds %d charges after %d refunds, want %d and 0", i+1, consumed, refunds, i+1)
 		}
+	}
+}
+
+// The upgrade carries no signature, so the backend is dialled only for the first relay request
+// that authenticates (eager and optimistic services alike): an upgrade naming any public
+// application address, or frames that fail validation, never open a backend connection.
+func TestWebSocketNoBackendBeforeAuthentication(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opts []fixtureOption
+	}{{"eager", nil}, {"optimistic", []fixtureOption{optimistic}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			rb := newRecordingWS(t)
+			f := withWebSocket(t, rb.url, mode.opts...)
+			c := dialRelayer(t, relayerWS(t, f), f.wsHeaders())
+			if conns, _ := rb.seen(); conns != 0 {
+				t.Fatalf("the upgrade alone dialled the backend %d times", conns)
+			}
+			bad := f.body(f.request(func(r *servicetypes.RelayRequest) { r.Payload = []byte("forged") }, key("intruder")))
+			if err := c.WriteMessage(websocket.BinaryMessage, bad); err != nil {
+				t.Fatal(err)
+			}
+			if resp := readResponse(t, c); resp.RelayMinerError == nil || resp.RelayMinerError.Codespace != "rings" {
+				t.Fatalf("want a rings error for an unauthenticated first frame, got %+v", resp.RelayMinerError)
+			}
+			if conns, msgs := rb.seen(); conns != 0 || len(msgs) != 0 {
+				t.Fatalf("an unauthenticated frame dialled the backend (%d connections, %d messages)", conns, len(msgs))
+			}
+			if err := c.WriteMessage(websocket.TextMessage, f.frame("ok")); err != nil {
+				t.Fatal(err)
+			}
+			f.verifySigned(t, readResponse(t, c), "ok")
+			if conns, msgs := rb.seen(); conns != 1 || len(msgs) != 1 || string(msgs[0]) != "ok" {
+				t.Fatalf("after the first valid frame the backend saw %d connections and %q", conns, msgs)
+			}
+			f.srv.ws.shutdown()
+		})
+	}
+}
+
+// A backend that cannot be dialled for the first authenticated request is answered with an
+// error RelayResponse (backend_error) and the connection is closed with 1013 (try again later);
+// the eager meter charge of that request is given back.
+func TestWebSocketBackendUnreachableAfterUpgrade(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "ws://" + ln.Addr().String() + "/ws"
+	_ = ln.Close()
+	f := withWebSocket(t, dead)
+	c := dialRelayer(t, relayerWS(t, f), f.wsHeaders())
+	before := f.rejected(testService, reasonBackendError)
+	if err := c.WriteMessage(websocket.TextMessage, f.frame("a")); err != nil {
+		t.Fatal(err)
+	}
+	if resp := readResponse(t, c); resp.RelayMinerError == nil {
+		t.Fatal("want an error RelayResponse for an unreachable backend")
+	}
+	if code := readClose(t, c); code != websocket.CloseTryAgainLater {
+		t.Fatalf("close code %d, want %d", code, websocket.CloseTryAgainLater)
+	}
+	if f.rejected(testService, reasonBackendError) != before+1 {
+		t.Fatal("backend_error not counted once")
+	}
+	f.srv.ws.shutdown()
+	f.drain()
+	if consumed, refunds := f.meter.state(); consumed != 0 || refunds != 1 {
+		t.Fatalf("meter keeps %d charges after %d refunds for a relay never served, want 0 after 1", consumed, refunds)
 	}
 }

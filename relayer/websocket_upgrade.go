@@ -21,27 +21,24 @@ type wsSession struct {
 }
 
 // serveWebSocket serves a WebSocket relay connection: admission (service, session, supplier),
-// backend dial, upgrade, then the bridge until either side goes away, the session's claim
-// window opens or the relayer shuts down. Every refusal before the upgrade is an HTTP error
-// carrying the error RelayResponse.
+// upgrade, then the bridge until either side goes away, the session's claim window opens or
+// the relayer shuts down. Every refusal before the upgrade is an HTTP error carrying the error
+// RelayResponse. The upgrade carries no signature (any public application address passes
+// admission), so the backend is dialled only once the bridge authenticated the first relay
+// request of the connection (wsBridge.connectBackend): an unauthenticated peer never costs a
+// backend connection.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	svc, up, sess, err := s.admitWebSocket(r)
 	if err != nil {
 		s.refuseUpgrade(w, svc, err)
 		return
 	}
-	be, err := s.dialWebSocket(r.Context(), svc, up, sess)
-	if err != nil {
-		s.refuseUpgrade(w, svc, err)
-		return
-	}
 	gw, err := s.ws.upgrader.Upgrade(w, r, nil)
 	if err != nil { // Upgrade has answered the client
-		_ = be.Close()
 		svc.rejected[reasonMalformed].Inc()
 		return
 	}
-	b := newWSBridge(s, svc, sess, gw, be)
+	b := newWSBridge(s, svc, up, sess, gw)
 	if !s.ws.register(b) {
 		b.closeNow(websocket.CloseGoingAway, "relayer shutting down")
 		return
