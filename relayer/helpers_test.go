@@ -213,6 +213,7 @@ type fixture struct {
 	signRing              *ring.Ring
 	header                sessiontypes.SessionHeader
 	cfg                   *config.Relayer
+	realMeter             Meter // replaces the fake meter when an option sets it
 }
 
 func addr(k *secp256k1.PrivKey) string { return sdk.AccAddress(k.PubKey().Address()).String() }
@@ -264,9 +265,13 @@ func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	for _, o := range opts {
 		o(f)
 	}
+	var m Meter = f.meter
+	if f.realMeter != nil {
+		m = f.realMeter
+	}
 	verifier := ring.New(ring.Config{})
 	srv, err := New(f.cfg, Deps{
-		Chain: f.chain, Heights: f.heights, Verifier: verifier, Meter: f.meter, Publisher: f.pub,
+		Chain: f.chain, Heights: f.heights, Verifier: verifier, Meter: m, Publisher: f.pub,
 		Keys:       keyStore{f.sup: f.signer, f.other: &countingSigner{key: f.otherSupKey}},
 		Backends:   map[string]map[config.RPCType]Backend{testService: {config.RPCJSONRPC: f.backend, config.RPCREST: f.backend}},
 		Registerer: f.reg, Log: zerolog.Nop(),
