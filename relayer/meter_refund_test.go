@@ -37,6 +37,13 @@ func withStakeMeter(rdb redis.UniversalClient) fixtureOption {
 	}
 }
 
+// redisClient is a client of rs closed when the test ends.
+func redisClient(t testing.TB, rs *redistest.Server) *redis.Client {
+	rdb := rs.Client()
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
 // meterConsumed reads the upokt charged to the fixture's supplier in its session.
 func (f *fixture) meterConsumed(rdb redis.UniversalClient) uint64 {
 	f.t.Helper()
@@ -76,7 +83,7 @@ func (b *heightBumpingBackend) Relay(ctx context.Context, req *sdktypes.POKTHTTP
 // keeps its charge, because each mined relay is paid as (difficulty multiplier) relays.
 func TestMeterChargeFollowsPoktrollRefundRule(t *testing.T) {
 	const cost = 294 // CUPR 7 × 42 upokt per compute unit (default shared params)
-	rs := redistest.Start(t)
+	rdb := redisClient(t, redistest.Start(t))
 	tests := []struct {
 		name     string
 		setup    func(f *fixture)
@@ -99,7 +106,7 @@ func TestMeterChargeFollowsPoktrollRefundRule(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, withStakeMeter(rs.Client()))
+			f := newFixture(t, withStakeMeter(rdb))
 			f.header.SessionId = "s" + strconv.Itoa(i) // a budget of its own on the shared redis
 			f.chain.session.Header.SessionId = f.header.SessionId
 			f.chain.session.SessionId = f.header.SessionId
@@ -114,14 +121,14 @@ func TestMeterChargeFollowsPoktrollRefundRule(t *testing.T) {
 			if got := f.postOutcome(tc.outcome); got != 1 {
 				t.Fatalf("outcome %s counted %v times, want 1", outcomeNames[tc.outcome], got)
 			}
-			if got := f.meterConsumed(rs.Client()); got != tc.consumed {
+			if got := f.meterConsumed(rdb); got != tc.consumed {
 				t.Fatalf("meter holds %d upokt, want %d", got, tc.consumed)
 			}
 		})
 	}
 	// A backend that fails outright is answered with an error and refunded before mining.
 	t.Run("backend error is refunded", func(t *testing.T) {
-		f := newFixture(t, withStakeMeter(rs.Client()))
+		f := newFixture(t, withStakeMeter(rdb))
 		f.header.SessionId, f.chain.session.SessionId = "s-err", "s-err"
 		f.chain.session.Header.SessionId = "s-err"
 		f.backend.err = errors.New("connection refused")
@@ -130,7 +137,7 @@ func TestMeterChargeFollowsPoktrollRefundRule(t *testing.T) {
 			t.Fatal("a failed backend call must be answered with relay_miner_error")
 		}
 		f.drain()
-		if got := f.meterConsumed(rs.Client()); got != 0 {
+		if got := f.meterConsumed(rdb); got != 0 {
 			t.Fatalf("meter holds %d upokt after a failed relay, want 0", got)
 		}
 	})
