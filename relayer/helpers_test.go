@@ -43,7 +43,8 @@ type fakeChain struct {
 	cupr     uint64
 	target   []byte
 	queries  atomic.Int64
-	failWith error // every query fails with it when set
+	reloads  atomic.Int64 // ReloadApplication calls (also counted in queries)
+	failWith error        // every query fails with it when set
 }
 
 func (c *fakeChain) count() error { c.queries.Add(1); return c.failWith }
@@ -71,6 +72,11 @@ func (c *fakeChain) Application(_ context.Context, a string) (*apptypes.Applicat
 		return nil, fmt.Errorf("application: %w", query.ErrNotFound)
 	}
 	return &c.app, nil
+}
+
+func (c *fakeChain) ReloadApplication(ctx context.Context, a string) (*apptypes.Application, error) {
+	c.reloads.Add(1)
+	return c.Application(ctx, a)
 }
 
 func (c *fakeChain) AccountPubKey(_ context.Context, a string) (cryptotypes.PubKey, error) {

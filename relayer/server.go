@@ -87,6 +87,9 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relayer metrics: %w", err)
 	}
+	if err := d.Registerer.Register(s.v.rings.refreshes); err != nil {
+		return nil, fmt.Errorf("relayer metrics: %w", err)
+	}
 	s.unknown = &service{id: unknownServiceLabel, serviceMetrics: m.forService(unknownServiceLabel)}
 	for id, sc := range cfg.Services {
 		svc, err := newService(id, sc, cfg, d.Backends[id], m)
