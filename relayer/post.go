@@ -91,6 +91,9 @@ func (j *postJob) mine(ctx context.Context) outcome {
 		}
 		j.metered = metered
 	}
+	if j.s.recheck.sampled() && !j.agrees() { // recheck.go
+		return outcomeInvalid
+	}
 	// Reward eligibility (PROTOCOL §4.1 step 7-8): answered before the claim window opened
 	// and the backend did not fail.
 	if j.height >= j.entry.claimOpen || j.status >= 500 {
