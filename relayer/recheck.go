@@ -70,4 +70,3 @@ func (j *postJob) agrees() bool {
 		Str("session", h.SessionId).Msg("ring-go rejects a relay the fast ring verifier accepted; not mined")
 	return false
 }
-
