@@ -9,6 +9,7 @@ import (
 	apptypes "github.com/pokt-network/poktroll/x/application/types"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/puzpuzpuz/xsync/v4"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/shannon-ops/pocket-relay-miner/query"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
@@ -36,6 +37,7 @@ type ringCache struct {
 	m         *xsync.Map[ringKey, ringEntry]
 	refreshes *prometheus.CounterVec // ring_refreshes_total{outcome}; registered by New
 	refreshed [numRefreshOutcomes]prometheus.Counter
+	sf        singleflight.Group // one application reload per (app, end) at a time
 }
 
 func newRingCache(c Chain, v *ring.Verifier) *ringCache {

@@ -2,10 +2,10 @@ package relayer
 
 import (
 	"context"
+	"strconv"
 
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/puzpuzpuz/xsync/v4"
 
 	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
 )
@@ -46,52 +46,51 @@ func (c *ringCache) initMetrics() {
 
 // refresh returns a newer ring of (app, end) than stale, or nil when there is none to try:
 // the ring another relay already refreshed, or one rebuilt from the application reloaded now
-// if no reload happened at height cur yet.
+// if no reload happened at height cur yet. Concurrent callers share one reload (a burst of
+// relays from a newly delegated gateway waits for it instead of being refused).
 func (c *ringCache) refresh(ctx context.Context, app string, end, expire, cur int64, stale *ring.Ring) *ring.Ring {
 	k := ringKey{app, end}
-	var newer *ring.Ring
-	reload := false
-	c.m.Compute(k, func(e ringEntry, loaded bool) (ringEntry, xsync.ComputeOp) {
-		switch {
-		case loaded && e.ring != stale:
-			newer = e.ring
-			return e, xsync.CancelOp
-		case loaded && e.reloaded >= cur:
-			return e, xsync.CancelOp
-		}
-		reload = true
-		if !loaded {
-			e = ringEntry{ring: stale, expire: expire}
-		}
-		e.reloaded = cur // claimed before the reload, so concurrent failures do not pile up
-		return e, xsync.UpdateOp
+	v, _, _ := c.sf.Do(app+"/"+strconv.FormatInt(end, 10), func() (any, error) {
+		r, o := c.reload(ctx, k, expire, cur, stale)
+		return refreshResult{r, o}, nil
 	})
-	if newer != nil {
-		c.refreshed[refreshShared].Inc()
-		return newer
-	}
-	if !reload {
-		c.refreshed[refreshLimited].Inc()
+	res := v.(refreshResult)
+	c.refreshed[res.outcome].Inc()
+	if res.ring == stale {
 		return nil
 	}
-	r, err := c.rebuild(ctx, app, end)
+	return res.ring
+}
+
+type refreshResult struct {
+	ring    *ring.Ring
+	outcome refreshOutcome
+}
+
+// reload runs under the (app, end) flight: one caller at a time per ring.
+func (c *ringCache) reload(ctx context.Context, k ringKey, expire, cur int64, stale *ring.Ring) (*ring.Ring, refreshOutcome) {
+	e, loaded := c.m.Load(k)
+	switch {
+	case loaded && e.ring != stale:
+		return e.ring, refreshShared
+	case loaded && e.reloaded >= cur:
+		return nil, refreshLimited
+	}
+	if !loaded {
+		e = ringEntry{ring: stale, expire: expire}
+	}
+	e.reloaded = cur
+	c.m.Store(k, e) // the height is spent even if the reload fails: bad input costs one lookup
+	r, err := c.rebuild(ctx, k.app, k.end)
 	if err != nil {
-		c.refreshed[refreshFailed].Inc()
-		return nil
+		return nil, refreshFailed
 	}
-	c.m.Compute(k, func(e ringEntry, loaded bool) (ringEntry, xsync.ComputeOp) {
-		if !loaded {
-			e = ringEntry{expire: expire, reloaded: cur}
-		}
-		e.ring = r
-		return e, xsync.UpdateOp
-	})
+	e.ring = r
+	c.m.Store(k, e)
 	if r == stale {
-		c.refreshed[refreshUnchanged].Inc()
-		return nil
+		return nil, refreshUnchanged
 	}
-	c.refreshed[refreshChanged].Inc()
-	return r
+	return r, refreshChanged
 }
 
 // rebuild prepares the ring of app at session end height end from the application as the
