@@ -25,10 +25,14 @@ type ringChain struct {
 	app     apptypes.Application
 	pubkeys map[string]cryptotypes.PubKey
 	reloads int
+	down    bool // the chain cannot be reached
 }
 
 func (c *ringChain) ReloadApplication(_ context.Context, a string) (*apptypes.Application, error) {
 	c.reloads++
+	if c.down {
+		return nil, errors.New("chain unreachable")
+	}
 	if a != c.app.Address {
 		return nil, errors.New("no such application")
 	}
@@ -86,16 +90,18 @@ func ringSignedRelay(t *testing.T, op string, h *sessiontypes.SessionHeader, app
 // with ring-go against the application's ring, as the chain will verify it (poktroll v0.1.35
 // x/proof/keeper/proof_validation.go). A relay whose signature ring-go rejects is never sent
 // in a proof (an invalid proof is slashed like a missing one and costs the proof fee too); it
-// is counted as proofs_total{outcome="ring_rejected"}. A good relay's proof is sent.
+// is counted as proofs_total{outcome="ring_rejected"}. A good relay's proof is sent, and so is
+// one whose ring cannot be built (not sending would make the slash certain).
 func TestProofRelayIsCheckedWithRingGo(t *testing.T) {
-	for _, corrupt := range []bool{false, true} {
-		t.Run(fmt.Sprint("corrupt=", corrupt), func(t *testing.T) {
+	for _, tc := range []struct{ corrupt, down bool }{{false, false}, {true, false}, {true, true}} {
+		corrupt := tc.corrupt && !tc.down // unchecked when the ring cannot be built: sent
+		t.Run(fmt.Sprintf("corrupt=%v/chain_down=%v", tc.corrupt, tc.down), func(t *testing.T) {
 			g := newRunnerRig(t)
 			appKey, gwKey := secp256k1.GenPrivKeyFromSecret([]byte("app")), secp256k1.GenPrivKeyFromSecret([]byte("gw"))
 			appAddr, gwAddr := sdk.AccAddress(appKey.PubKey().Address()).String(), sdk.AccAddress(gwKey.PubKey().Address()).String()
 			chain := &ringChain{fakeChain: g.chain,
 				app:     apptypes.Application{Address: appAddr, DelegateeGatewayAddresses: []string{gwAddr}},
-				pubkeys: map[string]cryptotypes.PubKey{appAddr: appKey.PubKey(), gwAddr: gwKey.PubKey()}}
+				pubkeys: map[string]cryptotypes.PubKey{appAddr: appKey.PubKey(), gwAddr: gwKey.PubKey()}, down: tc.down}
 			gate, txs := NewGate(), &fakeTx{chain: g.chain}
 			m, err := NewLifecycleMetrics(prometheus.NewRegistry())
 			if err != nil {
@@ -113,7 +119,7 @@ func TestProofRelayIsCheckedWithRingGo(t *testing.T) {
 			if !gate.Accept(SessionHeader{Supplier: g.op, Application: appAddr, ServiceID: "anvil", SessionID: "aa", StartHeight: 1, EndHeight: 10}) {
 				t.Fatal("relay refused by the gate")
 			}
-			bz := ringSignedRelay(t, g.op, h, appKey, gwKey, corrupt)
+			bz := ringSignedRelay(t, g.op, h, appKey, gwKey, tc.corrupt)
 			k := sha256.Sum256(bz)
 			if err := g.trees.tree("aa").Update(k[:], bz, testCUPR); err != nil {
 				t.Fatal(err)
