@@ -37,7 +37,7 @@ var refreshOutcomeNames = [numRefreshOutcomes]string{"changed", "unchanged", "sh
 func (c *ringCache) initMetrics() {
 	c.refreshes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "relayminer", Name: "ring_refreshes_total",
-		Help: "Application reloads after a ring signature failed against a cached ring, by outcome.",
+		Help: "Relays whose ring signature failed against a cached ring and were retried after an application reload (one per ring per block), by what the retry found.",
 	}, []string{"outcome"})
 	for o := range numRefreshOutcomes {
 		c.refreshed[o] = c.refreshes.WithLabelValues(refreshOutcomeNames[o])
