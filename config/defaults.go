@@ -48,6 +48,7 @@ const (
 	DefaultOverflowPolicy    = OverflowDropNewest
 	DefaultOverflowWait      = 100 * time.Millisecond
 	DefaultMeterFailMode     = FailOpen
+	DefaultRingRecheckRate   = 0.001
 	DefaultShutdownTimeout   = 30 * time.Second
 
 	DefaultWSPingInterval      = 30 * time.Second
@@ -97,6 +98,7 @@ func DefaultRelayer() Relayer {
 			OverflowWait:   DefaultOverflowWait,
 		},
 		Meter:           Meter{Enabled: true, FailMode: DefaultMeterFailMode},
+		RingRecheck:     RingRecheck{SampleRate: DefaultRingRecheckRate},
 		Transports:      DefaultTransports(),
 		ShutdownTimeout: DefaultShutdownTimeout,
 	}

@@ -75,6 +75,7 @@ func TestBadConfigs(t *testing.T) {
 		{file: "relayer.pongwait.bad.yaml", wantErr: "transports.websocket.pong_wait (line 6): must be more than ping_interval (30s)"},
 		{file: "relayer.batchbytes.bad.yaml", wantErr: "transports.streaming.batch_bytes (line 5): must be at most max_bytes (1MiB)"},
 		{file: "relayer.sendqueue.bad.yaml", wantErr: "transports.websocket.send_queue (line 5): must be positive"},
+		{file: "relayer.recheck.bad.yaml", wantErr: "ring_recheck.sample_rate (line 4): must be a fraction in 0..1 (0 disables it), got 1.5"},
 		{file: "miner.renew.bad.yaml", miner: true, wantErr: "leader.renew_interval (line 5): must be at most a third of lease_ttl"},
 		{file: "miner.unknown.bad.yaml", miner: true, wantErr: "tx.gas_price (line 4): unknown key"},
 		{file: "relayer.blocktime-zero.bad.yaml", wantErr: "pocket_node.block_time (line 4): must be a positive duration such as 1s or 30s, got 0s"},

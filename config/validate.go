@@ -51,6 +51,9 @@ func (r *Relayer) validate(p *problems) {
 	checkEnum(p, "publish.overflow_policy", pub.OverflowPolicy, OverflowDropNewest, OverflowDropOldest, OverflowWait)
 	checkPositive(p, "publish.overflow_wait", pub.OverflowWait)
 	checkEnum(p, "meter.fail_mode", r.Meter.FailMode, FailOpen, FailClosed)
+	if rate := r.RingRecheck.SampleRate; !(rate >= 0 && rate <= 1) { // NaN fails both
+		p.add("ring_recheck.sample_rate", "must be a fraction in 0..1 (0 disables it), got %v", rate)
+	}
 	r.Transports.validate(p)
 	checkPositive(p, "shutdown_timeout", r.ShutdownTimeout)
 }

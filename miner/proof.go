@@ -172,7 +172,11 @@ func (r *Runner) buildProof(ctx context.Context, rec *Record) ([]byte, error) {
 	p := proverFunc(func(path []byte) (*smt.SparseMerkleClosestProof, error) {
 		return r.trees.ProveClosest(ctx, rec.Session.ID, path)
 	})
-	return BuildProof(p, seed, rec.Session.ID, rec.Session.Root)
+	bz, err := BuildProof(p, seed, rec.Session.ID, rec.Session.Root)
+	if err != nil {
+		return nil, err
+	}
+	return bz, r.checkProofRelay(ctx, rec.Session.ID, bz) // proof_ring.go
 }
 
 type proverFunc func(path []byte) (*smt.SparseMerkleClosestProof, error)

@@ -25,6 +25,10 @@ type Chain interface {
 	SharedParamsAt(ctx context.Context, height int64) (*sharedtypes.Params, error)
 	// Application returns the live application (delegations, pending undelegations).
 	Application(ctx context.Context, address string) (*apptypes.Application, error)
+	// ReloadApplication loads the application from the chain now, past every cache, and
+	// updates the caches. The validator calls it, rate-limited, when a ring signature fails
+	// against a ring built from an application that may predate a delegation.
+	ReloadApplication(ctx context.Context, address string) (*apptypes.Application, error)
 	// AccountPubKey returns the account's public key (ring members).
 	AccountPubKey(ctx context.Context, address string) (cryptotypes.PubKey, error)
 	// CUPRAt returns the compute units per relay of service at height (the session start).

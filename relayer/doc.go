@@ -19,7 +19,10 @@
 //     poktroll's pure helper: app, delegated gateways, pending undelegations at or after the
 //     end, the placeholder key when there are none; a subset check), every header field equals
 //     the chain's session (queried at the end height inside the grace period, else at the
-//     current height) and the supplier is in it. Then the relay meter is charged.
+//     current height) and the supplier is in it. Then the relay meter is charged. A signature
+//     that fails against a cached ring is retried once against a ring rebuilt from the
+//     application reloaded from the chain, at most once per block (ringrefresh.go): a gateway
+//     delegated to mid-session is in the running session's ring.
 //  3. backend: the POKTHTTPRequest payload goes to the backend with the Pocket-* context.
 //  4. sign (sign.go): RelayResponse{header, payload}, payload_hash = sha256(payload), one
 //     secp256k1 signature by the supplier operator key over the signable bytes hash.
@@ -39,8 +42,11 @@
 // status < 500, not over-serviced), dehydrates the relay (response payload removed; the bytes
 // are otherwise exactly the response the client got), hashes it, compares the hash with the
 // service's difficulty target at the session start height and publishes it with the compute
-// units per relay at the session start height. A relay that is not mined gives its meter
-// charge back. The pool's queue is bounded; a full queue drops the relay and counts it.
+// units per relay at the session start height. A relay gives its meter charge back exactly
+// when poktroll v0.1.35 does (failed, not reward-eligible, dropped before mining); one above
+// the difficulty target keeps it (post.go: outcome.refunds). A ring_recheck.sample_rate
+// fraction of relays is verified again with ring-go (recheck.go). The pool's queue is
+// bounded; a full queue drops the relay and counts it.
 //
 // # Caches
 //

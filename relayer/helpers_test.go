@@ -43,7 +43,8 @@ type fakeChain struct {
 	cupr     uint64
 	target   []byte
 	queries  atomic.Int64
-	failWith error // every query fails with it when set
+	reloads  atomic.Int64 // ReloadApplication calls (also counted in queries)
+	failWith error        // every query fails with it when set
 }
 
 func (c *fakeChain) count() error { c.queries.Add(1); return c.failWith }
@@ -71,6 +72,11 @@ func (c *fakeChain) Application(_ context.Context, a string) (*apptypes.Applicat
 		return nil, fmt.Errorf("application: %w", query.ErrNotFound)
 	}
 	return &c.app, nil
+}
+
+func (c *fakeChain) ReloadApplication(ctx context.Context, a string) (*apptypes.Application, error) {
+	c.reloads.Add(1)
+	return c.Application(ctx, a)
 }
 
 func (c *fakeChain) AccountPubKey(_ context.Context, a string) (cryptotypes.PubKey, error) {
@@ -213,6 +219,7 @@ type fixture struct {
 	signRing              *ring.Ring
 	header                sessiontypes.SessionHeader
 	cfg                   *config.Relayer
+	realMeter             Meter // replaces the fake meter when an option sets it
 }
 
 func addr(k *secp256k1.PrivKey) string { return sdk.AccAddress(k.PubKey().Address()).String() }
@@ -264,9 +271,13 @@ func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	for _, o := range opts {
 		o(f)
 	}
+	var m Meter = f.meter
+	if f.realMeter != nil {
+		m = f.realMeter
+	}
 	verifier := ring.New(ring.Config{})
 	srv, err := New(f.cfg, Deps{
-		Chain: f.chain, Heights: f.heights, Verifier: verifier, Meter: f.meter, Publisher: f.pub,
+		Chain: f.chain, Heights: f.heights, Verifier: verifier, Meter: m, Publisher: f.pub,
 		Keys:       keyStore{f.sup: f.signer, f.other: &countingSigner{key: f.otherSupKey}},
 		Backends:   map[string]map[config.RPCType]Backend{testService: {config.RPCJSONRPC: f.backend, config.RPCREST: f.backend}},
 		Registerer: f.reg, Log: zerolog.Nop(),

@@ -24,7 +24,7 @@ type outcome uint8
 
 const (
 	outcomeMined       outcome = iota // handed to the publisher
-	outcomeBelowTarget                // hash not under the difficulty target: not volume applicable
+	outcomeBelowTarget                // hash not under the difficulty target: not in the tree, still charged
 	outcomeNotEligible                // claim window open, backend 5xx or over-serviced
 	outcomeInvalid                    // optimistic validation failed: never mined
 	outcomeDropped                    // publish backlog full, or post queue full

@@ -57,9 +57,21 @@ func (j *postJob) run() {
 	defer cancel()
 	o := j.mine(ctx)
 	j.svc.post[o].Inc()
-	if o != outcomeMined && j.metered {
+	if j.metered && o.refunds() {
 		j.refund()
 	}
+}
+
+// refunds reports whether a served relay with outcome o gives its meter charge back. It is
+// poktroll v0.1.35's rule (pkg/relayer/proxy/sync.go: SetNonApplicableRelayReward runs unless
+// the relay reached the mining channel): the charge is reverted for a relay that is not
+// reward-applicable (claim window open, backend status >= 500, over-serviced), could not be
+// built, or was dropped before the miner. A relay above the difficulty target was handed to
+// mining and keeps its charge: the chain pays each mined relay as (difficulty multiplier)
+// relays, so the unmined ones are paid through the mined ones. Refunding them would let a
+// supplier serve multiplier × the application's budget and be paid for only one budget.
+func (o outcome) refunds() bool {
+	return o != outcomeMined && o != outcomeBelowTarget
 }
 
 func (j *postJob) mine(ctx context.Context) outcome {
@@ -78,6 +90,9 @@ func (j *postJob) mine(ctx context.Context) outcome {
 			return outcomeNotEligible
 		}
 		j.metered = metered
+	}
+	if j.s.recheck.sampled() && !j.agrees() { // recheck.go
+		return outcomeInvalid
 	}
 	// Reward eligibility (PROTOCOL §4.1 step 7-8): answered before the claim window opened
 	// and the backend did not fail.

@@ -6,7 +6,10 @@ import (
 	"slices"
 
 	"github.com/pokt-network/poktroll/pkg/crypto/rings"
+	apptypes "github.com/pokt-network/poktroll/x/application/types"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/puzpuzpuz/xsync/v4"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/shannon-ops/pocket-relay-miner/query"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
@@ -21,19 +24,26 @@ type ringKey struct {
 type ringEntry struct {
 	ring   *ring.Ring
 	expire int64 // height from which no relay of that session is mined: drop then
+	// reloaded is the block height of the last ReloadApplication for this ring (0: never).
+	reloaded int64
 }
 
 // ringCache resolves and keeps the expected ring of (application, session end height):
 // PROTOCOL §3.1 membership from poktroll's pure helper, keys through Chain, the curve tables
 // from ring.Verifier's LRU (shared by every application with the same member set).
 type ringCache struct {
-	chain    Chain
-	verifier *ring.Verifier
-	m        *xsync.Map[ringKey, ringEntry]
+	chain     Chain
+	verifier  *ring.Verifier
+	m         *xsync.Map[ringKey, ringEntry]
+	refreshes *prometheus.CounterVec // ring_refreshes_total{outcome}; registered by New
+	refreshed [numRefreshOutcomes]prometheus.Counter
+	sf        singleflight.Group // one application reload per (app, end) at a time
 }
 
 func newRingCache(c Chain, v *ring.Verifier) *ringCache {
-	return &ringCache{chain: c, verifier: v, m: xsync.NewMap[ringKey, ringEntry]()}
+	rc := &ringCache{chain: c, verifier: v, m: xsync.NewMap[ringKey, ringEntry]()}
+	rc.initMetrics()
+	return rc
 }
 
 // get returns the prepared ring of app at session end height end.
@@ -62,6 +72,12 @@ func (c *ringCache) memberKeys(ctx context.Context, appAddr string, end int64) (
 	if err != nil {
 		return nil, ringError("application "+appAddr, err)
 	}
+	return c.keysOf(ctx, app, end)
+}
+
+// keysOf is memberKeys for an application already read.
+func (c *ringCache) keysOf(ctx context.Context, app *apptypes.Application, end int64) ([][]byte, error) {
+	appAddr := app.Address
 	// The helper appends to the delegatee slice: give it a clipped copy, never the cached one.
 	view := *app
 	view.DelegateeGatewayAddresses = slices.Clip(app.DelegateeGatewayAddresses)

@@ -55,6 +55,7 @@ type Server struct {
 	ws              *wsRelays     // WebSocket relays: upstreams and open bridges
 	streamLim       streamLimits  // transports.streaming
 	grpcTimeout     time.Duration // transports.grpc.timeout
+	recheck         *recheck      // ring_recheck: ring-go under the fast verifier (recheck.go)
 }
 
 // postTimeout bounds one relay's post-response work (optimistic validation, meter, publish).
@@ -85,6 +86,12 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 	s.post = pond.NewPool(4*runtime.GOMAXPROCS(0)+cfg.Publish.Workers, pond.WithQueueSize(queue), pond.WithNonBlocking(true))
 	m, err := newMetrics(d.Registerer, func() float64 { return float64(s.post.WaitingTasks()) })
 	if err != nil {
+		return nil, fmt.Errorf("relayer metrics: %w", err)
+	}
+	if err := d.Registerer.Register(s.v.rings.refreshes); err != nil {
+		return nil, fmt.Errorf("relayer metrics: %w", err)
+	}
+	if s.recheck, err = newRecheck(cfg.RingRecheck.SampleRate, d.Registerer); err != nil {
 		return nil, fmt.Errorf("relayer metrics: %w", err)
 	}
 	s.unknown = &service{id: unknownServiceLabel, serviceMetrics: m.forService(unknownServiceLabel)}

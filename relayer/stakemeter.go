@@ -31,8 +31,8 @@ type budget struct {
 }
 
 // NewStakeMeter builds the meter. numSuppliers returns the live session param
-// num_suppliers_per_session; blockTime converts the blocks left until the claim window into
-// the meter key's TTL; failOpen decides relays whose budget cannot be read from the chain.
+// num_suppliers_per_session; blockTime (pocket_node.block_time) converts the blocks left until
+// the claim window into the meter key's safety TTL (keyTTL); failOpen decides relays whose budget cannot be read from the chain.
 func NewStakeMeter(m *meter.Meter, c Chain, h Heights, numSuppliers func(context.Context) (uint64, error), blockTime time.Duration, failOpen bool) *StakeMeter {
 	return &StakeMeter{m: m, chain: c, heights: h, suppliers: numSuppliers, blockTime: blockTime, failOpen: failOpen,
 		budgets: xsync.NewMap[string, *budget]()}
@@ -50,9 +50,25 @@ func (s *StakeMeter) Consume(ctx context.Context, supplier string, h *sessiontyp
 	if !b.metered {
 		return s.m.Skip(), nil
 	}
-	cur := s.heights.Height()
-	ttl := time.Duration(max(b.claimOpen-cur, 1)+2) * s.blockTime
-	return s.m.Consume(ctx, supplier, h.SessionId, b.maxCoin, b.cost, ttl)
+	return s.m.Consume(ctx, supplier, h.SessionId, b.maxCoin, b.cost, s.keyTTL(b.claimOpen))
+}
+
+// meterTTLSlack is how many times slower than the configured block_time the chain may run
+// before a meter key could expire ahead of its session's claim window.
+const meterTTLSlack = 10
+
+// keyTTL is the lifetime a meter key gets from now. The budget must last until the block feed
+// reports the session's claim window open height (no relay of the session is mined after it),
+// but that is a height, not a time: the real block time may differ from the configured one, and
+// a key that expired early would hand the application a fresh budget mid-session. So the key
+// lives meterTTLSlack × the configured time of the blocks still to come (plus two), counted
+// from the latest height the block feed reported, and every charge recomputes it from the new
+// height and raises it: the key can only expire before the claim window while the chain runs
+// more than meterTTLSlack times slower than configured and no relay of the session arrives.
+// After the claim window it is garbage, and expiring is all that is left for it to do.
+func (s *StakeMeter) keyTTL(claimOpen int64) time.Duration {
+	left := max(claimOpen-s.heights.Height(), 1) + 2
+	return time.Duration(left*meterTTLSlack) * s.blockTime
 }
 
 // Refund gives one relay back.

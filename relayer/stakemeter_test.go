@@ -25,7 +25,7 @@ func TestStakeMeterOnRedis(t *testing.T) {
 	f.chain.app.Stake = &stake
 	f.chain.app.ServiceConfigs = []*sharedtypes.ApplicationServiceConfig{{ServiceId: testService}}
 	rs := redistest.Start(t)
-	m, err := meter.New(rs.Client(), transport.MustKeys("t"), config.FailClosed, zerolog.Nop(), prometheus.NewRegistry())
+	m, err := meter.New(redisClient(t, rs), transport.MustKeys("t"), config.FailClosed, zerolog.Nop(), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,4 +60,42 @@ func TestStakeMeterOnRedis(t *testing.T) {
 	if d, _ := sm.Consume(ctx, f.sup, h); d.Outcome != meter.OutcomeFailClosed {
 		t.Fatalf("redis down: %v, want fail_closed", d)
 	}
+}
+
+// TestMeterBudgetOutlivesSlowBlocks: blocks three times slower than the configured block_time
+// must not expire a session's budget before its claim window opens (which would let the app be
+// served a second budget in the same session). The key's TTL, read from Redis, is compared
+// with the time the remaining blocks take at the real pace.
+func TestMeterBudgetOutlivesSlowBlocks(t *testing.T) {
+	const configured = time.Second
+	const real = 3 * configured
+	rdb := redisClient(t, redistest.Start(t))
+	f := newFixture(t, withStakeMeter(rdb))
+	m, err := meter.New(rdb, meterKeys, config.FailClosed, zerolog.Nop(), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := NewStakeMeter(m, f.chain, f.heights, func(context.Context) (uint64, error) { return 1, nil }, configured, false)
+	ctx := t.Context()
+	key := meterKeys.Meter(f.sup, f.header.SessionId)
+	const claimOpen = 12 // E=10 with default shared params
+	mustLast := func(cur int64) {
+		t.Helper()
+		if d, err := sm.Consume(ctx, f.sup, &f.header); err != nil || d.Outcome != meter.OutcomeAllowed {
+			t.Fatalf("height %d: %v %v", cur, d, err)
+		}
+		need := time.Duration(claimOpen-cur) * real
+		if ttl := rdb.PTTL(ctx, key).Val(); ttl < need {
+			t.Fatalf("at height %d the budget expires in %v, before the claim window opens in %v of %v blocks", cur, ttl, need, real)
+		}
+	}
+	f.heights.h.Store(2)
+	mustLast(2)
+	// Time passes with slow blocks and no relay: the key has little time left when the chain
+	// reaches height 9. The next relay must re-arm it from the new height.
+	if err := rdb.PExpire(ctx, key, 2*time.Second).Err(); err != nil {
+		t.Fatal(err)
+	}
+	f.heights.h.Store(9)
+	mustLast(9)
 }

@@ -60,7 +60,7 @@ func (v *validator) validate(ctx context.Context, req *servicetypes.RelayRequest
 			return nil, reject(reasonSessionExpired, "session ended at %d, grace period ended at %d, current height %d",
 				h.SessionEndBlockHeight, e.graceEnd, cur)
 		}
-		return e, v.verifySignature(e.ring, req)
+		return v.verifyRing(ctx, e, req, cur, true)
 	}
 	return v.validateSlow(ctx, req, cur)
 }
@@ -107,7 +107,7 @@ func (v *validator) validateSlow(ctx context.Context, req *servicetypes.RelayReq
 	if e.ring, err = v.rings.get(ctx, h.ApplicationAddress, end, e.claimOpen); err != nil {
 		return nil, err
 	}
-	if err := v.verifySignature(e.ring, req); err != nil {
+	if _, err := v.verifyRing(ctx, e, req, cur, false); err != nil {
 		return nil, err
 	}
 	if err := v.checkSession(ctx, req, queryHeight, &e.header); err != nil {

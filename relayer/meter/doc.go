@@ -17,9 +17,10 @@
 //	…
 //	if d.Refundable() && notMined { m.Refund(ctx, operator, sessionID, meter.Units(cost)) }
 //
-// ttl is how long the key must live: until the session's claim window opens (after which the
-// relay can no longer be mined, §4.3), converted from blocks to time by the caller with some
-// slack. It is set when the key is created and not extended; at least MinTTL.
+// ttl is how long the key must live from now: at least until the session's claim window opens
+// (after which the relay can no longer be mined, §4.3), converted from blocks to time by the
+// caller with generous slack (the chain's real block time is not known in advance). It is set
+// when the key is created and raised, never lowered, by every later Consume; at least MinTTL.
 //
 // # Formula
 // MaxCoin = floor( floor(appStake / num_suppliers_per_session) / (ceil(Σoffsets / N) + 1) ),
@@ -35,8 +36,8 @@
 // One key per (supplier, session): Keys.Meter(operator, sessionID), an integer string of the
 // upokt consumed, under the supplier's hash tag. Suppliers of one session never share a counter.
 // Consume is one EVALSHA of consume.lua (EVAL on NOSCRIPT, e.g. after a Redis restart): if
-// consumed + cost ≤ maxCoin it adds cost (SET … PX ttl on first use, INCRBY after) and answers
-// allowed, otherwise it changes nothing and answers over_serviced. The script touches one key,
+// consumed + cost ≤ maxCoin it adds cost (SET … PX ttl on first use, INCRBY and a PEXPIRE that
+// only raises the TTL after) and answers allowed, otherwise it changes nothing and answers over_serviced. The script touches one key,
 // so it runs unchanged on Redis Cluster. Concurrent relayers therefore never consume more than
 // maxCoin in total. Refund (refund.lua) subtracts cost, never below zero, keeps the TTL, and does
 // not recreate an expired key.

@@ -58,8 +58,9 @@ func New(rdb redis.UniversalClient, keys transport.Keys, failMode config.FailMod
 
 // Consume charges cost against the budget maxCoin of (operator, sessionID) in one atomic script
 // call (EVALSHA): if consumed+cost ≤ maxCoin the cost is added and the outcome is allowed,
-// otherwise nothing changes and the outcome is over_serviced. ttl is the key's lifetime when
-// this call creates it (until the session's claim window opens; at least MinTTL). When Redis
+// otherwise nothing changes and the outcome is over_serviced. ttl is the key's lifetime from
+// now (long enough to outlive the session's claim window opening; at least MinTTL): it is set
+// when this call creates the key and raised, never lowered, on every later call. When Redis
 // fails the outcome is fail_open or fail_closed per the fail mode, and the error is returned
 // beside it for logging. Every call counts one decision. Amounts are in upokt; see Units.
 func (mt *Meter) Consume(ctx context.Context, operator, sessionID string, maxCoin, cost uint64, ttl time.Duration) (Decision, error) {

@@ -155,11 +155,24 @@ func TestTTL(t *testing.T) {
 	if _, err := m.Consume(ctx, "pokt1a", "s1", 100, 1, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.Consume(ctx, "pokt1a", "s1", 100, 1, time.Hour); err != nil { // not extended
+	if _, err := m.Consume(ctx, "pokt1a", "s1", 100, 1, 10*time.Second); err != nil { // never lowered
 		t.Fatal(err)
 	}
 	if ttl := rdb.PTTL(ctx, keys.Meter("pokt1a", "s1")).Val(); ttl <= 80*time.Second || ttl > 90*time.Second {
 		t.Fatalf("TTL %v, want ≈90s", ttl)
+	}
+	if _, err := m.Consume(ctx, "pokt1a", "s1", 100, 1, time.Hour); err != nil { // raised
+		t.Fatal(err)
+	}
+	if ttl := rdb.PTTL(ctx, keys.Meter("pokt1a", "s1")).Val(); ttl <= 59*time.Minute || ttl > time.Hour {
+		t.Fatalf("TTL %v, want ≈1h", ttl)
+	}
+	// An over-serviced relay also keeps the key (and so the refusal) alive.
+	if _, err := m.Consume(ctx, "pokt1a", "s1", 2, 1, 2*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := rdb.PTTL(ctx, keys.Meter("pokt1a", "s1")).Val(); ttl <= 119*time.Minute {
+		t.Fatalf("TTL %v after an over-serviced call, want ≈2h", ttl)
 	}
 	if _, err := m.Consume(ctx, "pokt1a", "s2", 100, 1, 0); err != nil {
 		t.Fatal(err)
