@@ -21,9 +21,10 @@ var ErrMessagesFailed = errors.New("some messages failed")
 // passes, or ctx ends.
 //
 // The Submission records every tx and every message's fate (included, failed with a reason,
-// not attempted). The error is nil only when every message was included; otherwise it wraps
-// what ended the loop (ErrTimeout, a *ChainError not tied to one message, the context's
-// error) or is ErrMessagesFailed.
+// not attempted, pending). The error is nil only when every message was included; otherwise it
+// wraps what ended the loop (ErrTimeout, ErrUnconfirmed, a *ChainError not tied to one
+// message, the context's error) or is ErrMessagesFailed. A message whose tx reached the node
+// but was not found in a block is MessagePending, never failed: it may still land.
 func (c *Client) SubmitBatch(ctx context.Context, signer Signer, msgs []sdk.Msg, opts Options) (Submission, error) {
 	sub := Submission{
 		Kind: opts.Kind, Signer: signer.Address(), TimeoutHeight: opts.TimeoutHeight, StartedAt: c.now(),
@@ -67,7 +68,9 @@ func (c *Client) SubmitBatch(ctx context.Context, signer Signer, msgs []sdk.Msg,
 		case ce != nil:
 			status, reason = MessageFailed, string(ce.Stage)
 		case att.Hash != "":
-			status, reason = MessageFailed, ReasonUnconfirmed
+			// It reached the node and may still land (ErrUnconfirmed, an unanswered broadcast,
+			// or the context ended while confirming): never report it as failed.
+			status, reason = MessagePending, ReasonUnconfirmed
 		}
 		for _, i := range remaining {
 			sub.Messages[i] = outcome(sub.Messages[i], status, reason, err.Error(), att.Hash, att.Height)
@@ -90,8 +93,8 @@ func (c *Client) SubmitBatch(ctx context.Context, signer Signer, msgs []sdk.Msg,
 func (c *Client) batchAttempt(ctx context.Context, signer Signer, msgs []sdk.Msg, opts Options) (TxAttempt, error) {
 	var att TxAttempt
 	p, err := c.Broadcast(ctx, signer, msgs, opts)
+	att.Hash = p.Hash // also set on an error when the node may hold the tx
 	if err == nil {
-		att.Hash = p.Hash
 		var res Result
 		res, err = c.Confirm(ctx, p)
 		att.Height, att.Code, att.GasUsed = res.Height, res.Code, res.GasUsed
