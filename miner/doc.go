@@ -109,6 +109,16 @@
 // lifecycle forgets final sessions one session length after their proof window, and the stream
 // holds only the entries of sessions not yet final plus unread and pending ones.
 //
+// # Claims and proofs in flight
+//
+// A send is persisted (InFlight) before its tx, and its outcome after. Only a tx the chain
+// refused before the mempool, or failed in its block, frees the message for another send. A tx
+// that reached the node but was not found in a block (tx.MessagePending, or a timeout the tx
+// client reported) stays in flight with its hash (Session.TxHash), and every block looks it up:
+// the tx by hash, then the claim (a proof: its claim's proof_validation_status, because x/proof
+// deletes a proof in the EndBlocker of the block it lands in). While the chain is below the tx's
+// timeout height (the window close) a tx found nowhere is still pending and nothing is re-sent.
+//
 // # What callers must do
 //
 //   - Give each Consumer the fence of the current lease holding, and run it under a context

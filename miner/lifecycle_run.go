@@ -47,9 +47,11 @@ type Trees interface {
 	Delete(ctx context.Context, sessionID string) error
 }
 
-// Submitter sends a batch of messages in one tx (tx.Client).
+// Submitter sends a batch of messages in one tx and looks txs up by hash (tx.Client).
 type Submitter interface {
 	SubmitBatch(ctx context.Context, signer tx.Signer, msgs []sdk.Msg, opts tx.Options) (tx.Submission, error)
+	// Lookup returns the included tx with hash; found is false while the node does not know it.
+	Lookup(ctx context.Context, hash string) (res tx.Result, found bool, err error)
 }
 
 // RunnerConfig configures one supplier's lifecycle.
@@ -280,9 +282,9 @@ func (r *Runner) perform(ctx context.Context, height int64, a Action, recs []*Re
 	case ActSealTree:
 		return r.each(recs, func(rec *Record) error { return r.seal(ctx, rec) })
 	case ActCheckClaim:
-		return r.each(recs, func(rec *Record) error { return r.checkClaim(ctx, rec) })
+		return r.each(recs, func(rec *Record) error { return r.checkClaim(ctx, height, rec) })
 	case ActCheckProof:
-		return r.each(recs, func(rec *Record) error { return r.checkProof(ctx, rec) })
+		return r.each(recs, func(rec *Record) error { return r.checkProof(ctx, height, rec) })
 	case ActFetchSeed:
 		return r.each(recs, func(rec *Record) error { return r.decideProof(ctx, rec) })
 	case ActSubmitClaim:
@@ -389,7 +391,7 @@ func sameSession(a, b Session) bool {
 	return a.State == b.State && a.Reason == b.Reason && bytes.Equal(a.Root, b.Root) &&
 		a.Requirement == b.Requirement && a.ClaimAttempts == b.ClaimAttempts &&
 		a.ProofAttempts == b.ProofAttempts && a.LastAttempt == b.LastAttempt &&
-		a.InFlight == b.InFlight && a.TreeDeleted == b.TreeDeleted && a.Error == b.Error
+		a.InFlight == b.InFlight && a.TxHash == b.TxHash && a.TreeDeleted == b.TreeDeleted && a.Error == b.Error
 }
 
 func (r *Runner) deleteTree(ctx context.Context, rec *Record) error {
@@ -400,28 +402,38 @@ func (r *Runner) deleteTree(ctx context.Context, rec *Record) error {
 	return nil
 }
 
-// outcomes maps the per-message fate of a submission to lifecycle outcomes. Without a
-// complete record every message is unknown: it is looked up before any resend.
-func outcomes(sub tx.Submission, n int) ([]TxOutcome, []string) {
-	out, texts := make([]TxOutcome, n), make([]string, n)
+// txOutcome is the lifecycle's view of one message of a submission.
+type txOutcome struct {
+	o    TxOutcome
+	hash string // the tx that carried it, when one reached the node
+	text string // the error, for operators
+}
+
+// outcomes maps the per-message fate of a submission to lifecycle outcomes. Only what is
+// known not to be on chain is failed: refused by Simulate or CheckTx, failed in its block, or
+// never broadcast. A tx that reached the node and was not found (pending, or past its timeout
+// height per the tx client) is unknown: it is looked up by hash and claim before any resend, so
+// a slow tx is never sent twice. Without a complete record every message is unknown.
+func outcomes(sub tx.Submission, n int) []txOutcome {
+	out := make([]txOutcome, n)
 	for i := range out {
-		out[i] = TxUnknown
+		out[i].o = TxUnknown
 	}
 	if len(sub.Messages) != n {
-		return out, texts
+		return out
 	}
 	for i, m := range sub.Messages {
-		texts[i] = m.Error
+		out[i].hash, out[i].text = m.TxHash, m.Error
 		switch {
 		case m.Status == tx.MessageIncluded:
-			out[i] = TxIncluded
-		case m.Status == tx.MessageFailed && m.Reason == tx.ReasonUnconfirmed:
-			out[i] = TxUnknown
+			out[i].o = TxIncluded
+		case m.Status == tx.MessageFailed && m.Reason == tx.ReasonTimeout && m.TxHash != "":
+			out[i].o = TxUnknown
 		case m.Status == tx.MessageFailed, m.Status == tx.MessageNotAttempted:
-			out[i] = TxFailed
+			out[i].o = TxFailed
 		}
 	}
-	return out, texts
+	return out
 }
 
 func outcomeLabel(o TxOutcome) string {

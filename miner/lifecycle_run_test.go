@@ -80,12 +80,18 @@ func (f *fakeTrees) ProveClosest(_ context.Context, id string, path []byte) (*sm
 func (f *fakeTrees) Delete(_ context.Context, id string) error { f.deleted[id] = true; return nil }
 
 // fakeTx includes every message (storing claims on the chain) unless crash is set, in which
-// case it returns as if the process died mid-send: no outcome at all.
+// case it returns as if the process died mid-send: no outcome at all. With slow set, a tx is
+// accepted but not yet in a block when SubmitBatch returns: its messages get status slow (with
+// reason slowReason and the tx's hash) and reach the chain only at land.
 type fakeTx struct {
-	chain  *fakeChain
-	crash  bool
-	claims []*prooftypes.MsgCreateClaim
-	proofs []*prooftypes.MsgSubmitProof
+	chain      *fakeChain
+	crash      bool
+	slow       tx.MessageStatus
+	slowReason string
+	claims     []*prooftypes.MsgCreateClaim
+	proofs     []*prooftypes.MsgSubmitProof
+	pending    map[string][]sdk.Msg // tx hash → messages not in a block yet
+	landed     map[string]bool      // tx hashes included with code 0
 }
 
 func (f *fakeTx) SubmitBatch(_ context.Context, s tx.Signer, msgs []sdk.Msg, o tx.Options) (tx.Submission, error) {
@@ -93,19 +99,60 @@ func (f *fakeTx) SubmitBatch(_ context.Context, s tx.Signer, msgs []sdk.Msg, o t
 		return tx.Submission{}, context.Canceled
 	}
 	sub := tx.Submission{Kind: o.Kind, Signer: s.Address(), TimeoutHeight: o.TimeoutHeight}
+	hash := fmt.Sprintf("TX%d", len(f.claims)+len(f.proofs))
 	for i, m := range msgs {
 		switch m := m.(type) {
 		case *prooftypes.MsgCreateClaim:
 			f.claims = append(f.claims, m)
-			f.chain.mu.Lock()
-			f.chain.claims[m.SessionHeader.SessionId+"/"+m.SupplierOperatorAddress] = StoredClaim(m.SupplierOperatorAddress, m.SessionHeader, m.RootHash)
-			f.chain.mu.Unlock()
 		case *prooftypes.MsgSubmitProof:
 			f.proofs = append(f.proofs, m)
 		}
+		if f.slow != "" {
+			sub.Messages = append(sub.Messages, tx.MessageOutcome{Index: i, Status: f.slow, Reason: f.slowReason, TxHash: hash})
+			continue
+		}
+		f.deliver(m)
 		sub.Messages = append(sub.Messages, tx.MessageOutcome{Index: i, Status: tx.MessageIncluded, Height: 1})
 	}
+	if f.slow != "" {
+		if f.pending == nil {
+			f.pending = map[string][]sdk.Msg{}
+		}
+		f.pending[hash] = msgs
+		return sub, fmt.Errorf("batch: 0 of %d messages included", len(msgs))
+	}
 	return sub, nil
+}
+
+// deliver applies m to the chain: a claim is stored; a proof leaves no trace but its tx (the
+// chain deletes it in the EndBlocker, and the claim may be settled already).
+func (f *fakeTx) deliver(m sdk.Msg) {
+	if c, ok := m.(*prooftypes.MsgCreateClaim); ok {
+		f.chain.mu.Lock()
+		f.chain.claims[c.SessionHeader.SessionId+"/"+c.SupplierOperatorAddress] = StoredClaim(c.SupplierOperatorAddress, c.SessionHeader, c.RootHash)
+		f.chain.mu.Unlock()
+	}
+}
+
+// land includes every pending tx.
+func (f *fakeTx) land() {
+	if f.landed == nil {
+		f.landed = map[string]bool{}
+	}
+	for h, msgs := range f.pending {
+		for _, m := range msgs {
+			f.deliver(m)
+		}
+		f.landed[h] = true
+	}
+	f.pending = nil
+}
+
+func (f *fakeTx) Lookup(_ context.Context, hash string) (tx.Result, bool, error) {
+	if f.landed[hash] {
+		return tx.Result{Hash: hash, Height: 1}, true, nil
+	}
+	return tx.Result{}, false, nil
 }
 
 type testSigner struct{ addr string }
@@ -298,7 +345,7 @@ func TestStateStoreRoundTripTTLsAndCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewSession("aa").BeginClaim(12)
-	s.State, s.Root, s.Error = StateClaiming, testRoot(30, 10), "boom"
+	s.State, s.Root, s.Error, s.TxHash = StateClaiming, testRoot(30, 10), "boom", "ABC123"
 	recs := []Record{
 		{Supplier: g.op, Header: testHeader("aa", 1, 10), Windows: w, Session: s},
 		{Supplier: g.op, Header: testHeader("bb", 11, 20), Session: NewSession("bb")},
