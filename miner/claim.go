@@ -139,9 +139,15 @@ func (r *Runner) checkClaim(ctx context.Context, height int64, rec *Record) erro
 	return nil
 }
 
-// submitClaims sends one tx with one MsgCreateClaim per session of a group (one end height),
-// timing out at the claim window close. Every session's send is persisted before the tx.
+// submitClaims starts one tx with one MsgCreateClaim per session of a group (one end height),
+// timing out at the claim window close, and returns without waiting for it (startSend). Every
+// session's send is persisted before the tx. While the group's previous claim send runs, its
+// sessions wait.
 func (r *Runner) submitClaims(ctx context.Context, height int64, group []*Record) error {
+	key := sendKey{kind: tx.KindClaim, end: group[0].Header.SessionEndBlockHeight}
+	if r.busy(key) {
+		return nil // retried at the next block, once the running send is collected
+	}
 	var (
 		msgs []sdk.Msg
 		sent []*Record
@@ -170,24 +176,16 @@ func (r *Runner) submitClaims(ctx context.Context, height int64, group []*Record
 		return err
 	}
 	w := sent[0].Windows
-	sub, err := r.txs.SubmitBatch(ctx, r.cfg.Signer, msgs, tx.Options{Kind: tx.KindClaim, TimeoutHeight: w.ClaimClose})
-	if err != nil {
-		errs = append(errs, fmt.Errorf("submit %d claims: %w", len(msgs), err))
+	r.startSend(ctx, key, ids(sent), msgs, tx.Options{Kind: tx.KindClaim, TimeoutHeight: w.ClaimClose}, w)
+	return errors.Join(errs...)
+}
+
+func ids(recs []*Record) []string {
+	out := make([]string, len(recs))
+	for i, rec := range recs {
+		out[i] = rec.Session.ID
 	}
-	for i, o := range outcomes(sub, len(msgs)) {
-		rec := sent[i]
-		r.m.claims.WithLabelValues(r.cfg.Supplier, outcomeLabel(o.o)).Inc()
-		if o.o == TxIncluded {
-			r.countClaimed(rec.Session.Root)
-		}
-		r.apply(rec, rec.Session.OnClaim(o.o, o.hash, o.text))
-	}
-	if len(sub.Messages) > 0 {
-		if err := r.recordSubmission(ctx, sub, w, height); err != nil {
-			return err
-		}
-	}
-	return errors.Join(append(errs, r.save(ctx, height, sent))...)
+	return out
 }
 
 // reseal re-reads the root of a session never sent yet: a batch accepted just before the seal

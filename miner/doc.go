@@ -119,6 +119,12 @@
 // deletes a proof in the EndBlocker of the block it lands in). While the chain is below the tx's
 // timeout height (the window close) a tx found nowhere is still pending and nothing is re-sent.
 //
+// Sends do not block the block loop: each claim or proof tx of a session group (one end
+// height) runs in a goroutine of its own, at most one per (end height, kind), and hands its
+// outcome back to the Runner, which applies it on its own goroutine at the next block
+// (lifecycle_send.go). A hanging tx holds up only its own group; Runner.Close cancels the sends
+// still running and waits for them.
+//
 // # What callers must do
 //
 //   - Give each Consumer the fence of the current lease holding, and run it under a context

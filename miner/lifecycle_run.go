@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	prooftypes "github.com/pokt-network/poktroll/x/proof/types"
@@ -70,7 +71,9 @@ type RunnerConfig struct {
 // Runner drives the lifecycle of one supplier's sessions while this replica holds the
 // supplier's lease: on each block it steps every session, performs the actions and persists
 // every transition, a send's start before the send and its outcome after. It is not safe for
-// concurrent use: one goroutine (the supplier's worker) calls Load once, then OnBlock.
+// concurrent use: one goroutine (the supplier's worker) calls Load once, then OnBlock, then
+// Close. Claim and proof txs are sent and confirmed in goroutines of their own, one per session
+// group and kind (lifecycle_send.go), whose outcomes OnBlock applies; Close stops them.
 type Runner struct {
 	cfg    RunnerConfig
 	fence  leader.Fence
@@ -83,6 +86,13 @@ type Runner struct {
 	log    zerolog.Logger
 	recs   map[string]*Record
 	hashes map[int64][]byte // recent block hashes from the feed
+
+	// Sends in flight (lifecycle_send.go): by key, the sessions they carry, and their
+	// outcomes on the way back. Only the Runner's goroutine touches sends and sending.
+	sends   map[sendKey]*running
+	sending map[string]bool
+	results chan sendResult
+	wg      sync.WaitGroup
 }
 
 // NewRunner builds the Runner of cfg.Supplier; it does no I/O.
@@ -99,7 +109,8 @@ func NewRunner(cfg RunnerConfig, fence leader.Fence, store *StateStore, gate *Ga
 	}
 	m.initSupplier(cfg.Supplier)
 	return &Runner{cfg: cfg, fence: fence, store: store, gate: gate, trees: trees, chain: chain, txs: txs, m: m,
-		log: log.With().Str("supplier", cfg.Supplier).Logger(), recs: map[string]*Record{}, hashes: map[int64][]byte{}}, nil
+		log: log.With().Str("supplier", cfg.Supplier).Logger(), recs: map[string]*Record{}, hashes: map[int64][]byte{},
+		sends: map[sendKey]*running{}, sending: map[string]bool{}, results: make(chan sendResult, resultsCap)}, nil
 }
 
 // Load reads the supplier's persisted sessions (on takeover) and primes the gate: sealed
@@ -118,9 +129,11 @@ func (r *Runner) Load(ctx context.Context) error {
 	return r.store.Forget(ctx, r.fence, r.cfg.Supplier, expired...)
 }
 
-// Close drops the supplier's sessions from the gate and the metrics; call it once the worker
-// stopped.
+// Close stops the sends still in flight (waiting for their goroutines; their sessions stay in
+// flight in Redis, for the next owner to look up) and drops the supplier's sessions from the
+// gate and the metrics; call it once the worker stopped.
 func (r *Runner) Close() {
+	r.stopSends()
 	for _, rec := range r.recs {
 		r.m.transition(r.cfg.Supplier, rec.Session, Session{})
 	}
@@ -155,6 +168,12 @@ const maxRounds = 5
 func (r *Runner) OnBlock(ctx context.Context, height int64, hash []byte) error {
 	r.rememberHash(height, hash)
 	var errs []error
+	if err := r.collect(ctx, height); err != nil {
+		if errors.Is(err, leader.ErrLeaseLost) || ctx.Err() != nil {
+			return err
+		}
+		errs = append(errs, err)
+	}
 	if err := r.register(ctx, height); err != nil {
 		if errors.Is(err, leader.ErrLeaseLost) || ctx.Err() != nil {
 			return err
@@ -282,9 +301,9 @@ func (r *Runner) perform(ctx context.Context, height int64, a Action, recs []*Re
 	case ActSealTree:
 		return r.each(recs, func(rec *Record) error { return r.seal(ctx, rec) })
 	case ActCheckClaim:
-		return r.each(recs, func(rec *Record) error { return r.checkClaim(ctx, height, rec) })
+		return r.each(r.notSending(recs), func(rec *Record) error { return r.checkClaim(ctx, height, rec) })
 	case ActCheckProof:
-		return r.each(recs, func(rec *Record) error { return r.checkProof(ctx, height, rec) })
+		return r.each(r.notSending(recs), func(rec *Record) error { return r.checkProof(ctx, height, rec) })
 	case ActFetchSeed:
 		return r.each(recs, func(rec *Record) error { return r.decideProof(ctx, rec) })
 	case ActSubmitClaim:
@@ -355,6 +374,17 @@ func (r *Runner) eachGroup(recs []*Record, f func([]*Record) error) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// notSending drops the sessions whose send is still running here: its outcome will tell.
+func (r *Runner) notSending(recs []*Record) []*Record {
+	out := recs[:0:0]
+	for _, rec := range recs {
+		if !r.sending[rec.Session.ID] {
+			out = append(out, rec)
+		}
+	}
+	return out
 }
 
 func (r *Runner) sortedIDs() []string {

@@ -209,11 +209,14 @@ func (g *runnerRig) runner(t *testing.T, gate *Gate, txs Submitter) *Runner {
 }
 
 // mine accepts n relays of session id through the gate and inserts them in its tree.
-func (g *runnerRig) mine(t *testing.T, gate *Gate, id string, n int) {
-	h := testHeader(id, 1, 10)
+func (g *runnerRig) mine(t *testing.T, gate *Gate, id string, n int) { g.mineAt(t, gate, id, 1, 10, n) }
+
+// mineAt mines n relays of session id spanning [start, end].
+func (g *runnerRig) mineAt(t *testing.T, gate *Gate, id string, start, end int64, n int) {
+	h := testHeader(id, start, end)
 	for i := range n {
 		if !gate.Accept(SessionHeader{Supplier: g.op, Application: h.ApplicationAddress, ServiceID: h.ServiceId,
-			SessionID: id, StartHeight: 1, EndHeight: 10}) {
+			SessionID: id, StartHeight: start, EndHeight: end}) {
 			t.Fatalf("relay %d of %s refused", i, id)
 		}
 		bz := dehydratedRelay(t, g.op, h, i)
@@ -234,9 +237,24 @@ func states(r *Runner) string {
 
 func step(t *testing.T, r *Runner, h int64) {
 	t.Helper()
-	if err := r.OnBlock(context.Background(), h, nil); err != nil {
+	if err := block(r, h); err != nil {
 		t.Fatalf("height %d: %v", h, err)
 	}
+}
+
+// block runs OnBlock at h, then waits for the sends it started and applies their outcomes as
+// the next block would, so a test sees each block's sends decided.
+func block(r *Runner, h int64) error {
+	return errors.Join(r.OnBlock(context.Background(), h, nil), settle(r, h))
+}
+
+// settle waits for every running send and applies its outcome at h.
+func settle(r *Runner, h int64) error {
+	var errs []error
+	for len(r.sends) > 0 {
+		errs = append(errs, r.finish(context.Background(), h, <-r.results))
+	}
+	return errors.Join(errs...)
 }
 
 func TestRunnerClaimsProvesAndSettles(t *testing.T) {
@@ -296,7 +314,7 @@ func TestRunnerFailoverMidClaimDoesNotResend(t *testing.T) {
 	a := g.runner(t, gateA, &fakeTx{chain: g.chain, crash: true})
 	g.mine(t, gateA, "aa", 4)
 	step(t, a, 10)
-	if err := a.OnBlock(context.Background(), 12, nil); err == nil {
+	if err := block(a, 12); err == nil {
 		t.Fatal("crashed send reported no error")
 	}
 	if rec := a.Sessions()[0]; !rec.Session.InFlight || rec.Session.State != StateClaiming {
@@ -328,7 +346,7 @@ func TestRunnerFailoverResendsMissingClaim(t *testing.T) {
 	a := g.runner(t, gateA, &fakeTx{chain: g.chain, crash: true})
 	g.mine(t, gateA, "aa", 4)
 	step(t, a, 10)
-	_ = a.OnBlock(context.Background(), 12, nil)
+	_ = block(a, 12)
 	txB := &fakeTx{chain: g.chain}
 	b := g.runner(t, NewGate(), txB)
 	step(t, b, 13)

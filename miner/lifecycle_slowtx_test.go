@@ -29,7 +29,7 @@ func TestRunnerSlowTxIsNeverResent(t *testing.T) {
 			r := g.runner(t, gate, txs)
 			g.mine(t, gate, "aa", 4)
 			step(t, r, 10)
-			_ = r.OnBlock(t.Context(), 12, nil) // claim window: the claim tx is sent, not in a block yet
+			_ = block(r, 12) // claim window: the claim tx is sent, not in a block yet
 			for _, h := range []int64{13, 14} {
 				step(t, r, h) // still not in a block: looked up, not re-sent
 			}
@@ -41,7 +41,7 @@ func TestRunnerSlowTxIsNeverResent(t *testing.T) {
 			if got := states(r); got != "aa:claimed " {
 				t.Fatalf("after the claim landed: %s", got)
 			}
-			_ = r.OnBlock(t.Context(), 16, nil) // proof window: the proof tx is sent, not in a block yet
+			_ = block(r, 16) // proof window: the proof tx is sent, not in a block yet
 			for _, h := range []int64{17, 18} {
 				step(t, r, h)
 			}
@@ -72,15 +72,15 @@ func TestRunnerLostClaimTxFailsAtWindowClose(t *testing.T) {
 			r := g.runner(t, gate, txs)
 			g.mine(t, gate, "aa", 4)
 			step(t, r, 10)
-			_ = r.OnBlock(t.Context(), 12, nil)
+			_ = block(r, 12)
 			for h := int64(13); h <= 15; h++ {
-				_ = r.OnBlock(t.Context(), h, nil)
+				_ = block(r, h)
 			}
 			if len(txs.claims) != 1 {
 				t.Fatalf("%d claims sent while the first could still land, want 1", len(txs.claims))
 			}
 			for h := int64(16); h <= 17; h++ {
-				_ = r.OnBlock(t.Context(), h, nil)
+				_ = block(r, h)
 			}
 			if got := states(r); got != "aa:failed/tx_failed " {
 				t.Fatalf("end: %s", got)

@@ -132,10 +132,14 @@ func (r *Runner) checkProof(ctx context.Context, height int64, rec *Record) erro
 	return nil
 }
 
-// submitProofs sends one tx with one MsgSubmitProof per required session of a group, timing
-// out at the proof window close. Only sessions in state proving get here: a proof the chain
-// does not require is never sent.
+// submitProofs starts one tx with one MsgSubmitProof per required session of a group, timing
+// out at the proof window close, without waiting for it (see submitClaims). Only sessions in
+// state proving get here: a proof the chain does not require is never sent.
 func (r *Runner) submitProofs(ctx context.Context, height int64, group []*Record) error {
+	key := sendKey{kind: tx.KindProof, end: group[0].Header.SessionEndBlockHeight}
+	if r.busy(key) {
+		return nil
+	}
 	var (
 		msgs []sdk.Msg
 		sent []*Record
@@ -163,21 +167,8 @@ func (r *Runner) submitProofs(ctx context.Context, height int64, group []*Record
 		return err
 	}
 	w := sent[0].Windows
-	sub, err := r.txs.SubmitBatch(ctx, r.cfg.Signer, msgs, tx.Options{Kind: tx.KindProof, TimeoutHeight: w.ProofClose})
-	if err != nil {
-		errs = append(errs, fmt.Errorf("submit %d proofs: %w", len(msgs), err))
-	}
-	for i, o := range outcomes(sub, len(msgs)) {
-		rec := sent[i]
-		r.m.proofs.WithLabelValues(r.cfg.Supplier, outcomeLabel(o.o)).Inc()
-		r.apply(rec, rec.Session.OnProof(o.o, o.hash, o.text))
-	}
-	if len(sub.Messages) > 0 {
-		if err := r.recordSubmission(ctx, sub, w, height); err != nil {
-			return err
-		}
-	}
-	return errors.Join(append(errs, r.save(ctx, height, sent))...)
+	r.startSend(ctx, key, ids(sent), msgs, tx.Options{Kind: tx.KindProof, TimeoutHeight: w.ProofClose}, w)
+	return errors.Join(errs...)
 }
 
 func (r *Runner) buildProof(ctx context.Context, rec *Record) ([]byte, error) {

@@ -1,0 +1,143 @@
+package miner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/shannon-ops/pocket-relay-miner/leader"
+	"github.com/shannon-ops/pocket-relay-miner/tx"
+)
+
+// A send is one claim or proof tx of one session group (one end height) on its way to the
+// chain. It runs in its own goroutine, so a tx that takes blocks to land (or never does) holds
+// up only its own group: the Runner's block loop goes on claiming and proving the others. Its
+// outcome comes back through Runner.results and is applied on the Runner's goroutine (collect),
+// which alone touches the records, so the Runner stays single-threaded. At most one send runs
+// per (end height, kind); its sessions are persisted in flight before it starts, so a new owner
+// looks them up instead of sending them again.
+
+// sendKey names one send of a supplier.
+type sendKey struct {
+	kind tx.Kind
+	end  int64
+}
+
+// sendResult is what a send hands back to the Runner.
+type sendResult struct {
+	key sendKey
+	ids []string // the sessions of the messages, in message order
+	sub tx.Submission
+	err error
+	w   Windows
+}
+
+// running is a send not yet collected.
+type running struct {
+	cancel context.CancelFunc
+	ids    []string
+}
+
+// resultsCap bounds the outcomes waiting for the Runner; a send whose outcome does not fit
+// waits (or ends with its context).
+const resultsCap = 16
+
+// busy reports whether a send of key is running.
+func (r *Runner) busy(key sendKey) bool {
+	_, ok := r.sends[key]
+	return ok
+}
+
+// startSend persists nothing itself: the caller saved the sessions in flight before. It runs
+// SubmitBatch of msgs in a goroutine that ends when the tx is decided or ctx (the worker's)
+// ends; Close cancels and waits for it.
+func (r *Runner) startSend(ctx context.Context, key sendKey, ids []string, msgs []sdk.Msg, opts tx.Options, w Windows) {
+	sctx, cancel := context.WithCancel(ctx)
+	r.sends[key] = &running{cancel: cancel, ids: ids}
+	for _, id := range ids {
+		r.sending[id] = true
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer cancel()
+		sub, err := r.txs.SubmitBatch(sctx, r.cfg.Signer, msgs, opts)
+		res := sendResult{key: key, ids: ids, sub: sub, err: err, w: w}
+		select {
+		case r.results <- res:
+		case <-sctx.Done():
+			// The worker stops: the sessions stay in flight in Redis and the next owner looks
+			// them up.
+		}
+	}()
+}
+
+// collect applies the outcome of every send that finished, without waiting for the others.
+func (r *Runner) collect(ctx context.Context, height int64) error {
+	var errs []error
+	for {
+		select {
+		case res := <-r.results:
+			if err := r.finish(ctx, height, res); err != nil {
+				if errors.Is(err, leader.ErrLeaseLost) {
+					return err
+				}
+				errs = append(errs, err)
+			}
+		default:
+			return errors.Join(errs...)
+		}
+	}
+}
+
+// finish applies one send's outcome to its sessions and persists them at height.
+func (r *Runner) finish(ctx context.Context, height int64, res sendResult) error {
+	if s, ok := r.sends[res.key]; ok {
+		s.cancel()
+		delete(r.sends, res.key)
+	}
+	for _, id := range res.ids {
+		delete(r.sending, id)
+	}
+	var errs []error
+	if res.err != nil {
+		errs = append(errs, fmt.Errorf("submit %d %ss of sessions ending at %d: %w", len(res.ids), res.key.kind, res.key.end, res.err))
+	}
+	var dirty []*Record
+	for i, o := range outcomes(res.sub, len(res.ids)) {
+		rec, ok := r.recs[res.ids[i]]
+		if !ok {
+			continue
+		}
+		switch res.key.kind {
+		case tx.KindClaim:
+			r.m.claims.WithLabelValues(r.cfg.Supplier, outcomeLabel(o.o)).Inc()
+			if o.o == TxIncluded && rec.Session.State == StateClaiming {
+				r.countClaimed(rec.Session.Root)
+			}
+			r.apply(rec, rec.Session.OnClaim(o.o, o.hash, o.text))
+		case tx.KindProof:
+			r.m.proofs.WithLabelValues(r.cfg.Supplier, outcomeLabel(o.o)).Inc()
+			r.apply(rec, rec.Session.OnProof(o.o, o.hash, o.text))
+		}
+		dirty = append(dirty, rec)
+	}
+	if len(res.sub.Messages) > 0 {
+		if err := r.recordSubmission(ctx, res.sub, res.w, height); err != nil {
+			return err
+		}
+	}
+	return errors.Join(append(errs, r.save(ctx, height, dirty))...)
+}
+
+// stopSends cancels every running send and waits for their goroutines.
+func (r *Runner) stopSends() {
+	for _, s := range r.sends {
+		s.cancel()
+	}
+	r.wg.Wait()
+	r.sends = map[sendKey]*running{}
+	r.sending = map[string]bool{}
+}
