@@ -123,7 +123,8 @@
 // height) runs in a goroutine of its own, at most one per (end height, kind), and hands its
 // outcome back to the Runner, which applies it on its own goroutine at the next block
 // (lifecycle_send.go). A hanging tx holds up only its own group; Runner.Close cancels the sends
-// still running and waits for them.
+// still running and waits for them. The hash of a tx that reached the node is persisted at the
+// next block even while it is unconfirmed (tx.Options.OnBroadcast), so a new owner looks it up.
 //
 // # What callers must do
 //

@@ -280,6 +280,15 @@ func (s Session) onTx(from, done State, o TxOutcome, txHash, errText string) Ses
 	return s
 }
 
+// OnBroadcast records the tx that carries the send in flight, as soon as it reached the node
+// and before its outcome is known: a new owner then looks that tx up instead of sending again.
+func (s Session) OnBroadcast(txHash string) Session {
+	if s.InFlight && (s.State == StateClaiming || s.State == StateProving) {
+		s.TxHash = txHash
+	}
+	return s
+}
+
 // OnClaimLookup records what the chain holds for the session's claim: its root, or nil when
 // there is none and none can land any more (the driver keeps a tx that may still land in
 // flight without calling it). A claim on chain is adopted as is: its root is what any proof

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
@@ -34,10 +36,31 @@ type sendResult struct {
 	w   Windows
 }
 
-// running is a send not yet collected.
+// running is a send not yet collected. hashes (per message: the tx that carries it, once it
+// reached the node) is written by the send's goroutine through tx.Options.OnBroadcast and read
+// by the Runner's at each block, so the hash is persisted while the tx is still unconfirmed.
 type running struct {
 	cancel context.CancelFunc
 	ids    []string
+
+	mu     sync.Mutex
+	hashes []string
+}
+
+func (s *running) noteBroadcast(hash string, msgs []int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, i := range msgs {
+		if i >= 0 && i < len(s.hashes) {
+			s.hashes[i] = hash
+		}
+	}
+}
+
+func (s *running) broadcastHashes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.hashes)
 }
 
 // resultsCap bounds the outcomes waiting for the Runner; a send whose outcome does not fit
@@ -55,7 +78,9 @@ func (r *Runner) busy(key sendKey) bool {
 // ends; Close cancels and waits for it.
 func (r *Runner) startSend(ctx context.Context, key sendKey, ids []string, msgs []sdk.Msg, opts tx.Options, w Windows) {
 	sctx, cancel := context.WithCancel(ctx)
-	r.sends[key] = &running{cancel: cancel, ids: ids}
+	run := &running{cancel: cancel, ids: ids, hashes: make([]string, len(ids))}
+	r.sends[key] = run
+	opts.OnBroadcast = run.noteBroadcast
 	for _, id := range ids {
 		r.sending[id] = true
 	}
@@ -74,10 +99,11 @@ func (r *Runner) startSend(ctx context.Context, key sendKey, ids []string, msgs 
 	}()
 }
 
-// collect applies the outcome of every send that finished, without waiting for the others.
+// collect applies the outcome of every send that finished, without waiting for the others,
+// and persists the tx hashes the running ones have broadcast so far.
 func (r *Runner) collect(ctx context.Context, height int64) error {
 	var errs []error
-	for {
+	for done := false; !done; {
 		select {
 		case res := <-r.results:
 			if err := r.finish(ctx, height, res); err != nil {
@@ -87,9 +113,27 @@ func (r *Runner) collect(ctx context.Context, height int64) error {
 				errs = append(errs, err)
 			}
 		default:
-			return errors.Join(errs...)
+			done = true
 		}
 	}
+	return errors.Join(append(errs, r.saveBroadcasts(ctx, height))...)
+}
+
+// saveBroadcasts records, and persists, the txs the running sends have broadcast.
+func (r *Runner) saveBroadcasts(ctx context.Context, height int64) error {
+	var dirty []*Record
+	for _, s := range r.sends {
+		for i, h := range s.broadcastHashes() {
+			rec, ok := r.recs[s.ids[i]]
+			if !ok || h == "" || h == rec.Session.TxHash {
+				continue
+			}
+			if r.apply(rec, rec.Session.OnBroadcast(h)) {
+				dirty = append(dirty, rec)
+			}
+		}
+	}
+	return r.save(ctx, height, dirty)
 }
 
 // finish applies one send's outcome to its sessions and persists them at height.

@@ -19,8 +19,9 @@ type stuckTx struct {
 	session string
 	kind    tx.Kind
 
-	mu    sync.Mutex
-	calls int // stuck sends started
+	mu        sync.Mutex
+	calls     int           // stuck sends started
+	broadcast chan struct{} // if set, closed once the first stuck tx was broadcast
 }
 
 func (f *stuckTx) SubmitBatch(ctx context.Context, s tx.Signer, msgs []sdk.Msg, o tx.Options) (tx.Submission, error) {
@@ -28,6 +29,12 @@ func (f *stuckTx) SubmitBatch(ctx context.Context, s tx.Signer, msgs []sdk.Msg, 
 		f.mu.Lock()
 		f.calls++
 		f.mu.Unlock()
+		if o.OnBroadcast != nil {
+			o.OnBroadcast("STUCK", []int{0}) // it reached the mempool, and stays there
+		}
+		if f.broadcast != nil && f.calls == 1 {
+			close(f.broadcast)
+		}
 		<-ctx.Done()
 		return tx.Submission{}, ctx.Err()
 	}
@@ -108,5 +115,42 @@ func TestRunnerStuckTxDoesNotBlockOtherGroups(t *testing.T) {
 				t.Fatalf("delivered %d claims, %d proofs", len(base.claims), len(base.proofs))
 			}
 		})
+	}
+}
+
+// A replica that dies while its claim tx is still unconfirmed leaves the tx's hash in Redis (it
+// is persisted at the first block after the broadcast): the new owner looks that tx up and
+// sends nothing while it can still land, then adopts the claim when it does.
+func TestTakeoverDuringSendLooksUpBroadcastTx(t *testing.T) {
+	g := newRunnerRig(t)
+	gateA := NewGate()
+	stuck := &stuckTx{fakeTx: &fakeTx{chain: g.chain}, session: "aa", kind: tx.KindClaim, broadcast: make(chan struct{})}
+	a := g.runner(t, gateA, stuck)
+	g.mine(t, gateA, "aa", 3)
+	for _, h := range []int64{10, 12, 13} { // 12: the claim is sent; 13: its hash is persisted
+		if h == 13 {
+			<-stuck.broadcast
+		}
+		if err := a.OnBlock(context.Background(), h, nil); err != nil {
+			t.Fatalf("height %d: %v", h, err)
+		}
+	}
+	a.Close() // the replica dies; its tx is still in the mempool
+
+	txB := &fakeTx{chain: g.chain, landed: map[string]bool{}}
+	b := g.runner(t, NewGate(), txB)
+	if rec := b.Sessions()[0]; !rec.Session.InFlight || rec.Session.TxHash != "STUCK" {
+		t.Fatalf("the new owner inherits %+v", rec.Session)
+	}
+	step(t, b, 14)
+	if len(txB.claims) != 0 || states(b) != "aa:claiming " {
+		t.Fatalf("new owner sent %d claims while the first could land; %s", len(txB.claims), states(b))
+	}
+	root, _ := g.trees.Root(context.Background(), "aa")
+	g.chain.claims["aa/"+g.op] = StoredClaim(g.op, testHeader("aa", 1, 10), root) // it lands
+	txB.landed["STUCK"] = true
+	step(t, b, 15)
+	if len(txB.claims) != 0 || states(b) != "aa:claimed " {
+		t.Fatalf("after it landed: %d claims re-sent; %s", len(txB.claims), states(b))
 	}
 }

@@ -41,7 +41,7 @@ func (c *Client) SubmitBatch(ctx context.Context, signer Signer, msgs []sdk.Msg,
 		for j, i := range remaining {
 			batch[j] = msgs[i]
 		}
-		att, err := c.batchAttempt(ctx, signer, batch, opts)
+		att, err := c.batchAttempt(ctx, signer, batch, opts, remaining)
 		att.Messages = slices.Clone(remaining)
 		sub.Txs = append(sub.Txs, att)
 		if err == nil {
@@ -90,10 +90,13 @@ func (c *Client) SubmitBatch(ctx context.Context, signer Signer, msgs []sdk.Msg,
 }
 
 // batchAttempt sends one tx and describes it.
-func (c *Client) batchAttempt(ctx context.Context, signer Signer, msgs []sdk.Msg, opts Options) (TxAttempt, error) {
+func (c *Client) batchAttempt(ctx context.Context, signer Signer, msgs []sdk.Msg, opts Options, idx []int) (TxAttempt, error) {
 	var att TxAttempt
 	p, err := c.Broadcast(ctx, signer, msgs, opts)
 	att.Hash = p.Hash // also set on an error when the node may hold the tx
+	if p.Hash != "" && opts.OnBroadcast != nil {
+		opts.OnBroadcast(p.Hash, slices.Clone(idx))
+	}
 	if err == nil {
 		var res Result
 		res, err = c.Confirm(ctx, p)

@@ -38,6 +38,12 @@ type Options struct {
 	TimeoutHeight int64
 	// Memo is written into the tx. Optional.
 	Memo string
+	// OnBroadcast, when set, is called by SubmitBatch, on its goroutine, each time a tx reached
+	// the node (accepted into the mempool, or a broadcast whose answer was lost) and before it
+	// is confirmed: hash names the tx, msgs the indexes of the batch's messages it carries. It
+	// lets the caller persist the hash early, so whoever resumes after a crash can look the tx
+	// up instead of sending its messages again. It must not block.
+	OnBroadcast func(hash string, msgs []int)
 }
 
 // Client builds, signs, broadcasts and confirms txs. It is safe for concurrent use; txs of one

@@ -105,3 +105,27 @@ func TestUnansweredBroadcastIsPending(t *testing.T) {
 		t.Fatal("the pending hash is not the tx the node took")
 	}
 }
+
+// OnBroadcast names each tx that reached the node, with the messages it carries, before it is
+// confirmed; a tx refused by CheckTx is not named.
+func TestOnBroadcastNamesTxBeforeConfirm(t *testing.T) {
+	f := newFakeChain()
+	f.bad[badAddr] = true
+	c, _ := newTestClient(t, f, config.Tx{GasLimit: 100_000})
+	s := newTestSigner(t)
+	type note struct {
+		hash string
+		msgs []int
+	}
+	var notes []note
+	opts := Options{TimeoutHeight: 100, OnBroadcast: func(h string, m []int) { notes = append(notes, note{h, m}) }}
+	msgs := []sdk.Msg{send(s.Address(), "pokt1a", 1), send(s.Address(), badAddr, 2)}
+	sub, err := c.SubmitBatch(t.Context(), s, msgs, opts)
+	if !errors.Is(err, ErrMessagesFailed) || len(sub.Txs) != 2 {
+		t.Fatalf("error %v, txs %+v", err, sub.Txs)
+	}
+	if len(notes) != 2 || notes[0].hash != sub.Txs[0].Hash || len(notes[0].msgs) != 2 ||
+		notes[1].hash != sub.Txs[1].Hash || len(notes[1].msgs) != 1 || notes[1].msgs[0] != 0 {
+		t.Fatalf("notes %+v for txs %+v", notes, sub.Txs)
+	}
+}
