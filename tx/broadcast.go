@@ -114,8 +114,12 @@ func (c *Client) try(ctx context.Context, signer Signer, acc *account, body []by
 	hash := txHash(txBytes)
 	res, err := c.node.BroadcastSync(ctx, txBytes)
 	if err != nil {
-		if errors.Is(err, ErrUnavailable) {
+		if errors.Is(err, ErrUnavailable) || ctx.Err() != nil {
+			// No answer: the node may have taken it. Keep the bytes, to re-send them as they
+			// are or, when giving up, to name the tx that may still land.
 			at.unanswered, at.sequence, at.gas = txBytes, acc.sequence, gas
+		}
+		if errors.Is(err, ErrUnavailable) {
 			return Pending{}, retryable(fmt.Errorf("broadcast tx %s: %w", hash, err))
 		}
 		return Pending{}, fmt.Errorf("broadcast tx %s: %w", hash, err)

@@ -98,6 +98,9 @@ type fakeChain struct {
 	unavailable  int    // this many next broadcasts fail in transport (after reaching the node when delivered)
 	delivered    bool   // with unavailable: the lost-answer broadcast was in fact taken
 	mempoolFull  int    // this many next broadcasts answer mempool full
+	// cancel, when set, is called by the next broadcast after the node took the tx: the
+	// caller's context ends before the answer arrives.
+	cancel context.CancelFunc
 
 	broadcasts []fakeTx
 	held       []fakeTx
@@ -152,7 +155,7 @@ func (f *fakeChain) badIndex(ft fakeTx) int {
 	return -1
 }
 
-func (f *fakeChain) BroadcastSync(_ context.Context, bz []byte) (CheckTx, error) {
+func (f *fakeChain) BroadcastSync(ctx context.Context, bz []byte) (CheckTx, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ft, err := decodeFake(bz)
@@ -161,6 +164,12 @@ func (f *fakeChain) BroadcastSync(_ context.Context, bz []byte) (CheckTx, error)
 	}
 	if _, dup := f.results[ft.hash]; dup {
 		return CheckTx{Hash: ft.hash, Code: codeTxInMempoolCache, Codespace: codespaceSDK, Log: "tx already in mempool"}, nil
+	}
+	if f.cancel != nil {
+		f.accept(ft)
+		f.cancel()
+		f.cancel = nil
+		return CheckTx{}, fmt.Errorf("broadcast: %w", ctx.Err())
 	}
 	if f.unavailable > 0 {
 		f.unavailable--

@@ -1,6 +1,7 @@
 package tx
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -127,5 +128,22 @@ func TestOnBroadcastNamesTxBeforeConfirm(t *testing.T) {
 	if len(notes) != 2 || notes[0].hash != sub.Txs[0].Hash || len(notes[0].msgs) != 2 ||
 		notes[1].hash != sub.Txs[1].Hash || len(notes[1].msgs) != 1 || notes[1].msgs[0] != 0 {
 		t.Fatalf("notes %+v for txs %+v", notes, sub.Txs)
+	}
+}
+
+// A broadcast cut short by the caller's context may have reached the node too: pending.
+func TestCanceledBroadcastIsPending(t *testing.T) {
+	f := newFakeChain()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	f.cancel = cancel
+	c, _ := newTestClient(t, f, config.Tx{})
+	s := newTestSigner(t)
+	sub, err := c.SubmitBatch(ctx, s, []sdk.Msg{send(s.Address(), "pokt1a", 1)}, Options{TimeoutHeight: 100})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v", err)
+	}
+	if m := sub.Messages[0]; m.Status != MessagePending || m.TxHash != f.broadcasts[0].hash {
+		t.Fatalf("outcome %+v, want pending naming the tx the node took", m)
 	}
 }
