@@ -176,11 +176,11 @@ func (r *Runner) submitClaims(ctx context.Context, height int64, group []*Record
 		return err
 	}
 	w := sent[0].Windows
-	r.startSend(ctx, key, ids(sent), msgs, tx.Options{Kind: tx.KindClaim, TimeoutHeight: w.ClaimClose}, w)
+	r.startSend(ctx, key, sessionIDs(sent), msgs, tx.Options{Kind: tx.KindClaim, TimeoutHeight: w.ClaimClose}, w)
 	return errors.Join(errs...)
 }
 
-func ids(recs []*Record) []string {
+func sessionIDs(recs []*Record) []string {
 	out := make([]string, len(recs))
 	for i, rec := range recs {
 		out[i] = rec.Session.ID

@@ -73,9 +73,9 @@ func (r *Runner) busy(key sendKey) bool {
 	return ok
 }
 
-// startSend persists nothing itself: the caller saved the sessions in flight before. It runs
-// SubmitBatch of msgs in a goroutine that ends when the tx is decided or ctx (the worker's)
-// ends; Close cancels and waits for it.
+// startSend runs SubmitBatch of msgs (the messages of sessions ids, which the caller has
+// persisted in flight) in a goroutine that ends when the tx is decided or ctx (the worker's)
+// ends; Close cancels it and waits for it.
 func (r *Runner) startSend(ctx context.Context, key sendKey, ids []string, msgs []sdk.Msg, opts tx.Options, w Windows) {
 	sctx, cancel := context.WithCancel(ctx)
 	run := &running{cancel: cancel, ids: ids, hashes: make([]string, len(ids))}

@@ -167,7 +167,7 @@ func (r *Runner) submitProofs(ctx context.Context, height int64, group []*Record
 		return err
 	}
 	w := sent[0].Windows
-	r.startSend(ctx, key, ids(sent), msgs, tx.Options{Kind: tx.KindProof, TimeoutHeight: w.ProofClose}, w)
+	r.startSend(ctx, key, sessionIDs(sent), msgs, tx.Options{Kind: tx.KindProof, TimeoutHeight: w.ProofClose}, w)
 	return errors.Join(errs...)
 }
 
