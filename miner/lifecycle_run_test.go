@@ -92,6 +92,7 @@ type fakeTx struct {
 	proofs     []*prooftypes.MsgSubmitProof
 	pending    map[string][]sdk.Msg // tx hash → messages not in a block yet
 	landed     map[string]bool      // tx hashes included with code 0
+	failed     map[string]bool      // tx hashes included with a non-zero code
 }
 
 func (f *fakeTx) SubmitBatch(_ context.Context, s tx.Signer, msgs []sdk.Msg, o tx.Options) (tx.Submission, error) {
@@ -151,6 +152,9 @@ func (f *fakeTx) land() {
 func (f *fakeTx) Lookup(_ context.Context, hash string) (tx.Result, bool, error) {
 	if f.landed[hash] {
 		return tx.Result{Hash: hash, Height: 1}, true, nil
+	}
+	if f.failed[hash] {
+		return tx.Result{Hash: hash, Height: 1, Code: 1101, Codespace: "proof"}, true, nil
 	}
 	return tx.Result{}, false, nil
 }

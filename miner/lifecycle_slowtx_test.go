@@ -88,3 +88,29 @@ func TestRunnerLostClaimTxFailsAtWindowClose(t *testing.T) {
 		})
 	}
 }
+
+// A pending proof tx later found failed in its block is decided at once (not left pending to
+// the window close) and the proof is sent again while the window is open.
+func TestRunnerProofTxFailedInBlockIsResent(t *testing.T) {
+	g := newRunnerRig(t)
+	gate := NewGate()
+	txs := &fakeTx{chain: g.chain}
+	r := g.runner(t, gate, txs)
+	g.mine(t, gate, "aa", 4)
+	step(t, r, 10)
+	step(t, r, 12)
+	txs.slow, txs.slowReason = tx.MessageStatus("pending"), "unconfirmed"
+	_ = block(r, 16) // the proof tx is sent and stays pending
+	if len(txs.proofs) != 1 || states(r) != "aa:proving " {
+		t.Fatalf("%d proofs, %s", len(txs.proofs), states(r))
+	}
+	txs.failed = map[string]bool{}
+	for h := range txs.pending {
+		txs.failed[h] = true
+	}
+	txs.pending, txs.slow = nil, ""
+	step(t, r, 17) // found failed in its block: sent again, and included
+	if len(txs.proofs) != 2 || states(r) != "aa:proved " {
+		t.Fatalf("%d proofs, %s", len(txs.proofs), states(r))
+	}
+}
