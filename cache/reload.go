@@ -15,10 +15,14 @@ import (
 // delegate to) and rate-limit themselves.
 func (c *Cache[K, T]) Reload(ctx context.Context, key K) (T, error) {
 	skey := c.o.KeyString(key)
-	v, raw, err := c.load(ctx, key)
+	v, raw, final, err := c.load(ctx, key)
 	if err != nil {
 		var zero T
 		return zero, fmt.Errorf("cache %s: reload: %w", c.kind, err)
+	}
+	if !final { // the chain may still change it at this height: serve it, keep nothing
+		c.km.notFinal.Inc()
+		return v, nil
 	}
 	l2key := c.hub.keys.CacheEntry(c.kind, skey)
 	c.l1.store(key, v)

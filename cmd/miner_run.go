@@ -149,7 +149,8 @@ func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry)
 	if st.conn, err = dialNode(cfg.PocketNode.GRPCAddr, cfg.PocketNode.GRPCInsecure); err != nil {
 		return nil, usageError{fmt.Errorf("pocket_node: %w", err)}
 	}
-	txs, err := tx.New(cfg.Tx, tx.NewGRPCNode(st.conn), st.query, reg, tx.WithLogger(log))
+	txs, err := tx.New(cfg.Tx, tx.NewGRPCNode(st.conn), st.query, reg, tx.WithLogger(log),
+		tx.WithBlockTime(cfg.PocketNode.BlockTime))
 	if err != nil {
 		return nil, usageError{fmt.Errorf("tx: %w", err)}
 	}

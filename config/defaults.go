@@ -78,7 +78,7 @@ const (
 	DefaultGasLimit            = 0 // 0 = simulate
 	DefaultGasAdjustment       = 1.5
 	DefaultGasPrices           = "0upokt"
-	DefaultTxConfirmTimeout    = 30 * time.Second
+	DefaultTxConfirmTimeout    = 0 // 0 = derived per tx from pocket_node.block_time and its timeout height
 	DefaultClaimDelayBlocks    = 0
 	DefaultProofDelayBlocks    = 0
 	DefaultSessionStateTTLMult = 4 // session keys live this many session lengths past settlement

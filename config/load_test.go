@@ -82,6 +82,7 @@ func TestBadConfigs(t *testing.T) {
 		{file: "miner.blocktime-negative.bad.yaml", miner: true, wantErr: "pocket_node.block_time (line 5): must be a positive duration such as 1s or 30s, got -1s"},
 		{file: "miner.blocktime-absurd.bad.yaml", miner: true, wantErr: "pocket_node.block_time (line 4): must be at most 10m0s (the chain's expected time between blocks), got 24h0m0s"},
 		{file: "miner.linger-long.bad.yaml", miner: true, wantErr: "consumer.linger (line 4): must be in 0..1s (0 disables it), got 5s"},
+		{file: "miner.confirm-negative.bad.yaml", miner: true, wantErr: "tx.confirm_timeout (line 4): must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -105,6 +106,14 @@ func TestBadConfigs(t *testing.T) {
 				t.Fatalf("error leaks a URL that may hold credentials: %v", err)
 			}
 		})
+	}
+}
+
+// The confirm wait is derived from the block time by default: a fixed default equal to the
+// block time gave up on txs that land a few blocks later (issue 13, item 4).
+func TestConfirmTimeoutDefaultsToDerived(t *testing.T) {
+	if d := DefaultMiner().Tx.ConfirmTimeout; d != 0 {
+		t.Fatalf("default tx.confirm_timeout %v, want 0 (derived per tx)", d)
 	}
 }
 

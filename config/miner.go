@@ -62,7 +62,11 @@ type Tx struct {
 	GasPrices string `yaml:"gas_prices"`
 	// Fees is a fixed fee such as "1000upokt"; overrides gas_prices when set.
 	Fees string `yaml:"fees"`
-	// ConfirmTimeout bounds waiting for a broadcast tx to be included. Default 30s.
+	// ConfirmTimeout bounds waiting for a broadcast tx to be found in a block. Default 0:
+	// derived per tx from pocket_node.block_time and the tx's timeout height (the claim or
+	// proof window close), long enough for the chain to pass it. A tx not found when the wait
+	// ends is not failed: the miner looks it up (by hash, then the claim) at each block and
+	// never re-sends it while it can still land. Not negative.
 	ConfirmTimeout time.Duration `yaml:"confirm_timeout"`
 }
 

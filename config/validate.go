@@ -265,7 +265,9 @@ func (m *Miner) validate(p *problems) {
 	if m.Tx.Fees != "" && !strings.HasSuffix(m.Tx.Fees, "upokt") {
 		p.add("tx.fees", "want an amount in upokt such as 1000upokt, got %q", m.Tx.Fees)
 	}
-	checkPositive(p, "tx.confirm_timeout", m.Tx.ConfirmTimeout)
+	if m.Tx.ConfirmTimeout < 0 {
+		p.add("tx.confirm_timeout", "must not be negative (0 derives it from pocket_node.block_time)")
+	}
 	if m.Sessions.ClaimDelayBlocks < 0 {
 		p.add("sessions.claim_delay_blocks", "must not be negative")
 	}

@@ -103,21 +103,37 @@ func (r *Runner) estimateReward(ctx context.Context, rec *Record, root []byte) (
 	return ClaimedUPOKT(StoredClaim(r.cfg.Supplier, h, root), *pricing, *d)
 }
 
-// checkClaim looks up a claim whose send outcome is unknown (after a takeover or a send that
-// may still land) instead of sending it again.
-func (r *Runner) checkClaim(ctx context.Context, rec *Record) error {
-	c, err := r.chain.Claim(ctx, rec.Session.ID, r.cfg.Supplier)
+// checkClaim decides a claim whose send outcome is unknown (a slow tx, a lost answer, a
+// takeover) from the chain instead of sending it again: its tx by hash, then the claim itself.
+// Not found while its tx may still land (the chain is below the claim window close, its
+// timeout height) leaves it in flight; only then is it free to be sent again.
+func (r *Runner) checkClaim(ctx context.Context, height int64, rec *Record) error {
+	s := rec.Session
+	tf, err := r.lookupTx(ctx, s.TxHash)
 	if err != nil {
+		return err
+	}
+	c, err := r.chain.Claim(ctx, s.ID, r.cfg.Supplier)
+	if err != nil && tf != txLanded {
 		return fmt.Errorf("look up claim: %w", err)
 	}
 	var root []byte
-	if c != nil {
+	switch {
+	case c != nil:
 		root = c.RootHash
-		if rec.Session.Root != nil && !bytes.Equal(root, rec.Session.Root) {
-			r.log.Warn().Str("session", rec.Session.ID).Msg("claim on chain has another root than the sealed one; adopting it")
+		if s.Root != nil && !bytes.Equal(root, s.Root) {
+			r.log.Warn().Str("session", s.ID).Msg("claim on chain has another root than the sealed one; adopting it")
 		}
+	case tf == txLanded:
+		root = s.Root // delivered with code 0: the claim is the sealed root (it may be settled already)
+	case tf == txNotFound && s.TxHash != "" && height < rec.Windows.ClaimClose:
+		r.log.Debug().Str("session", s.ID).Str("tx", s.TxHash).Int64("height", height).Msg("claim tx not found yet; still pending")
+		return nil
 	}
-	next := rec.Session.OnClaimLookup(root)
+	// Otherwise nothing of this send is on chain, and nothing of it can land any more (failed
+	// in its block, or the chain reached its timeout height), or its tx was never known (the
+	// sender stopped before the broadcast answered): it may be sent again.
+	next := s.OnClaimLookup(root)
 	if next.State == StateClaimed && rec.Session.State != StateClaimed {
 		r.countClaimed(next.Root)
 	}
@@ -125,9 +141,15 @@ func (r *Runner) checkClaim(ctx context.Context, rec *Record) error {
 	return nil
 }
 
-// submitClaims sends one tx with one MsgCreateClaim per session of a group (one end height),
-// timing out at the claim window close. Every session's send is persisted before the tx.
+// submitClaims starts one tx with one MsgCreateClaim per session of a group (one end height),
+// timing out at the claim window close, and returns without waiting for it (startSend). Every
+// session's send is persisted before the tx. While the group's previous claim send runs, its
+// sessions wait.
 func (r *Runner) submitClaims(ctx context.Context, height int64, group []*Record) error {
+	key := sendKey{kind: tx.KindClaim, end: group[0].Header.SessionEndBlockHeight}
+	if r.busy(key) {
+		return nil // retried at the next block, once the running send is collected
+	}
 	var (
 		msgs  []sdk.Msg
 		sent  []*Record
@@ -164,24 +186,16 @@ func (r *Runner) submitClaims(ctx context.Context, height int64, group []*Record
 		return err
 	}
 	w := sent[0].Windows
-	sub, err := r.txs.SubmitBatch(ctx, r.cfg.Signer, msgs, tx.Options{Kind: tx.KindClaim, TimeoutHeight: w.ClaimClose})
-	if err != nil {
-		errs = append(errs, fmt.Errorf("submit %d claims: %w", len(msgs), err))
+	r.startSend(ctx, key, sessionIDs(sent), msgs, tx.Options{Kind: tx.KindClaim, TimeoutHeight: w.ClaimClose}, w)
+	return errors.Join(errs...)
+}
+
+func sessionIDs(recs []*Record) []string {
+	out := make([]string, len(recs))
+	for i, rec := range recs {
+		out[i] = rec.Session.ID
 	}
-	outs, texts := outcomes(sub, len(msgs))
-	for i, rec := range sent {
-		r.m.claims.WithLabelValues(r.cfg.Supplier, outcomeLabel(outs[i])).Inc()
-		if outs[i] == TxIncluded {
-			r.countClaimed(rec.Session.Root)
-		}
-		r.apply(rec, rec.Session.OnClaim(outs[i], texts[i]))
-	}
-	if len(sub.Messages) > 0 {
-		if err := r.recordSubmission(ctx, sub, w, height); err != nil {
-			return err
-		}
-	}
-	return errors.Join(append(errs, r.save(ctx, height, sent))...)
+	return out
 }
 
 // reseal re-reads the root of a session never sent yet: a batch accepted just before the seal

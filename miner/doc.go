@@ -118,6 +118,23 @@
 // FeeEstimate, plus proof_submission_fee) against the operator's balance, most rewarding first
 // as poktroll does; the rest are skipped (insufficient_funds) and never sent.
 //
+// # Claims and proofs in flight
+//
+// A send is persisted (InFlight) before its tx, and its outcome after. Only a tx the chain
+// refused before the mempool, or failed in its block, frees the message for another send. A tx
+// that reached the node but was not found in a block (tx.MessagePending, or a timeout the tx
+// client reported) stays in flight with its hash (Session.TxHash), and every block looks it up:
+// the tx by hash, then the claim (a proof: its claim's proof_validation_status, because x/proof
+// deletes a proof in the EndBlocker of the block it lands in). While the chain is below the tx's
+// timeout height (the window close) a tx found nowhere is still pending and nothing is re-sent.
+//
+// Sends do not block the block loop: each claim or proof tx of a session group (one end
+// height) runs in a goroutine of its own, at most one per (end height, kind), and hands its
+// outcome back to the Runner, which applies it on its own goroutine at the next block
+// (lifecycle_send.go). A hanging tx holds up only its own group; Runner.Close cancels the sends
+// still running and waits for them. The hash of a tx that reached the node is persisted at the
+// next block even while it is unconfirmed (tx.Options.OnBroadcast), so a new owner looks it up.
+//
 // # What callers must do
 //
 //   - Give each Consumer the fence of the current lease holding, and run it under a context

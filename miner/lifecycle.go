@@ -74,8 +74,8 @@ type TxOutcome string
 // Tx outcomes.
 const (
 	TxIncluded TxOutcome = "included" // included on chain with code 0
-	TxFailed   TxOutcome = "failed"   // refused or timed out: it is not on chain
-	TxUnknown  TxOutcome = "unknown"  // it may still land: look it up before sending again
+	TxFailed   TxOutcome = "failed"   // refused before the mempool or failed in its block: not on chain
+	TxUnknown  TxOutcome = "unknown"  // it may still land (or did): look it up before sending again
 )
 
 // Session is the lifecycle state of one (supplier, session). It is a value: Step and the On*
@@ -97,6 +97,10 @@ type Session struct {
 	// InFlight is set, and persisted, before a claim or proof is sent, and cleared once its
 	// outcome is known; a new owner that finds it set looks the message up instead of sending.
 	InFlight bool
+	// TxHash is the tx that carried the latest send, once known ("" before). While InFlight it
+	// is looked up first: a tx not found yet is still pending until the chain passes its
+	// timeout height (the window close), and is never sent again before that.
+	TxHash string
 	// TreeDeleted is set once the tree is gone.
 	TreeDeleted bool
 	// Error is the latest send error, for operators.
@@ -265,24 +269,24 @@ func (s Session) OnInsufficientFunds() Session {
 // BeginClaim records a claim send at height. Persist the result before sending.
 func (s Session) BeginClaim(height int64) Session {
 	s.ClaimAttempts++
-	s.LastAttempt, s.InFlight = height, true
+	s.LastAttempt, s.InFlight, s.TxHash = height, true, ""
 	return s
 }
 
-// OnClaim records the outcome of the claim sent after BeginClaim; errText is kept for
-// operators.
-func (s Session) OnClaim(o TxOutcome, errText string) Session {
-	return s.onTx(StateClaiming, StateClaimed, o, errText)
+// OnClaim records the outcome of the claim sent after BeginClaim: txHash names the tx that
+// carried it ("" when none reached the node), errText is kept for operators.
+func (s Session) OnClaim(o TxOutcome, txHash, errText string) Session {
+	return s.onTx(StateClaiming, StateClaimed, o, txHash, errText)
 }
 
 // onTx records the outcome of the tx sent in state from: included moves the session to done,
-// failed frees it for another attempt, unknown keeps it in flight (a lookup decides). Outside
-// from it changes nothing.
-func (s Session) onTx(from, done State, o TxOutcome, errText string) Session {
+// failed frees it for another attempt, unknown keeps it in flight with its tx hash (a lookup
+// decides). Outside from it changes nothing.
+func (s Session) onTx(from, done State, o TxOutcome, txHash, errText string) Session {
 	if s.State != from {
 		return s
 	}
-	s.Error = errText
+	s.Error, s.TxHash = errText, txHash
 	switch o {
 	case TxIncluded:
 		s.State, s.InFlight, s.Error = done, false, ""
@@ -292,8 +296,19 @@ func (s Session) onTx(from, done State, o TxOutcome, errText string) Session {
 	return s
 }
 
+// OnBroadcast records the tx that carries the send in flight, as soon as it reached the node
+// and before its outcome is known: a new owner then looks that tx up instead of sending again.
+func (s Session) OnBroadcast(txHash string) Session {
+	if s.InFlight && (s.State == StateClaiming || s.State == StateProving) {
+		s.TxHash = txHash
+	}
+	return s
+}
+
 // OnClaimLookup records what the chain holds for the session's claim: its root, or nil when
-// there is none. A claim on chain is adopted as is: its root is what any proof must match.
+// there is none and none can land any more (the driver keeps a tx that may still land in
+// flight without calling it). A claim on chain is adopted as is: its root is what any proof
+// must match.
 func (s Session) OnClaimLookup(chainRoot []byte) Session {
 	if s.State != StateClaiming {
 		return s
@@ -322,16 +337,17 @@ func (s Session) OnRequirement(r Requirement) Session {
 // BeginProof records a proof send at height. Persist the result before sending.
 func (s Session) BeginProof(height int64) Session {
 	s.ProofAttempts++
-	s.LastAttempt, s.InFlight = height, true
+	s.LastAttempt, s.InFlight, s.TxHash = height, true, ""
 	return s
 }
 
-// OnProof records the outcome of the proof sent after BeginProof.
-func (s Session) OnProof(o TxOutcome, errText string) Session {
-	return s.onTx(StateProving, StateProved, o, errText)
+// OnProof records the outcome of the proof sent after BeginProof (see OnClaim).
+func (s Session) OnProof(o TxOutcome, txHash, errText string) Session {
+	return s.onTx(StateProving, StateProved, o, txHash, errText)
 }
 
-// OnProofLookup records whether the chain holds (or already validated) the session's proof.
+// OnProofLookup records whether the session's proof landed (found), or that none did and none
+// can any more (see OnClaimLookup).
 func (s Session) OnProofLookup(found bool) Session {
 	if s.State != StateProving {
 		return s

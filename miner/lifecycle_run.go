@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	prooftypes "github.com/pokt-network/poktroll/x/proof/types"
@@ -49,9 +50,11 @@ type Trees interface {
 	Delete(ctx context.Context, sessionID string) error
 }
 
-// Submitter sends a batch of messages in one tx (tx.Client).
+// Submitter sends a batch of messages in one tx and looks txs up by hash (tx.Client).
 type Submitter interface {
 	SubmitBatch(ctx context.Context, signer tx.Signer, msgs []sdk.Msg, opts tx.Options) (tx.Submission, error)
+	// Lookup returns the included tx with hash; found is false while the node does not know it.
+	Lookup(ctx context.Context, hash string) (res tx.Result, found bool, err error)
 }
 
 // RunnerConfig configures one supplier's lifecycle.
@@ -73,7 +76,9 @@ type RunnerConfig struct {
 // Runner drives the lifecycle of one supplier's sessions while this replica holds the
 // supplier's lease: on each block it steps every session, performs the actions and persists
 // every transition, a send's start before the send and its outcome after. It is not safe for
-// concurrent use: one goroutine (the supplier's worker) calls Load once, then OnBlock.
+// concurrent use: one goroutine (the supplier's worker) calls Load once, then OnBlock, then
+// Close. Claim and proof txs are sent and confirmed in goroutines of their own, one per session
+// group and kind (lifecycle_send.go), whose outcomes OnBlock applies; Close stops them.
 type Runner struct {
 	cfg    RunnerConfig
 	fence  leader.Fence
@@ -86,6 +91,13 @@ type Runner struct {
 	log    zerolog.Logger
 	recs   map[string]*Record
 	hashes map[int64][]byte // recent block hashes from the feed
+
+	// Sends in flight (lifecycle_send.go): by key, the sessions they carry, and their
+	// outcomes on the way back. Only the Runner's goroutine touches sends and sending.
+	sends   map[sendKey]*running
+	sending map[string]bool
+	results chan sendResult
+	wg      sync.WaitGroup
 }
 
 // NewRunner builds the Runner of cfg.Supplier; it does no I/O.
@@ -102,7 +114,8 @@ func NewRunner(cfg RunnerConfig, fence leader.Fence, store *StateStore, gate *Ga
 	}
 	m.initSupplier(cfg.Supplier)
 	return &Runner{cfg: cfg, fence: fence, store: store, gate: gate, trees: trees, chain: chain, txs: txs, m: m,
-		log: log.With().Str("supplier", cfg.Supplier).Logger(), recs: map[string]*Record{}, hashes: map[int64][]byte{}}, nil
+		log: log.With().Str("supplier", cfg.Supplier).Logger(), recs: map[string]*Record{}, hashes: map[int64][]byte{},
+		sends: map[sendKey]*running{}, sending: map[string]bool{}, results: make(chan sendResult, resultsCap)}, nil
 }
 
 // Load reads the supplier's persisted sessions (on takeover) and primes the gate: sealed
@@ -121,9 +134,11 @@ func (r *Runner) Load(ctx context.Context) error {
 	return r.store.Forget(ctx, r.fence, r.cfg.Supplier, expired...)
 }
 
-// Close drops the supplier's sessions from the gate and the metrics; call it once the worker
-// stopped.
+// Close stops the sends still in flight (waiting for their goroutines; their sessions stay in
+// flight in Redis, for the next owner to look up) and drops the supplier's sessions from the
+// gate and the metrics; call it once the worker stopped.
 func (r *Runner) Close() {
+	r.stopSends()
 	for _, rec := range r.recs {
 		r.m.transition(r.cfg.Supplier, rec.Session, Session{})
 	}
@@ -158,6 +173,12 @@ const maxRounds = 5
 func (r *Runner) OnBlock(ctx context.Context, height int64, hash []byte) error {
 	r.rememberHash(height, hash)
 	var errs []error
+	if err := r.collect(ctx, height); err != nil {
+		if errors.Is(err, leader.ErrLeaseLost) || ctx.Err() != nil {
+			return err
+		}
+		errs = append(errs, err)
+	}
 	if err := r.register(ctx, height); err != nil {
 		if errors.Is(err, leader.ErrLeaseLost) || ctx.Err() != nil {
 			return err
@@ -284,9 +305,9 @@ func (r *Runner) perform(ctx context.Context, height int64, a Action, recs []*Re
 	case ActSealTree:
 		return r.each(recs, func(rec *Record) error { return r.seal(ctx, rec) })
 	case ActCheckClaim:
-		return r.each(recs, func(rec *Record) error { return r.checkClaim(ctx, rec) })
+		return r.each(r.notSending(recs), func(rec *Record) error { return r.checkClaim(ctx, height, rec) })
 	case ActCheckProof:
-		return r.each(recs, func(rec *Record) error { return r.checkProof(ctx, rec) })
+		return r.each(r.notSending(recs), func(rec *Record) error { return r.checkProof(ctx, height, rec) })
 	case ActFetchSeed:
 		return r.each(recs, func(rec *Record) error { return r.decideProof(ctx, rec) })
 	case ActSubmitClaim:
@@ -359,6 +380,17 @@ func (r *Runner) eachGroup(recs []*Record, f func([]*Record) error) error {
 	return errors.Join(errs...)
 }
 
+// notSending drops the sessions whose send is still running here: its outcome will tell.
+func (r *Runner) notSending(recs []*Record) []*Record {
+	out := recs[:0:0]
+	for _, rec := range recs {
+		if !r.sending[rec.Session.ID] {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
 func (r *Runner) sortedIDs() []string {
 	ids := make([]string, 0, len(r.recs))
 	for id := range r.recs {
@@ -393,7 +425,7 @@ func sameSession(a, b Session) bool {
 	return a.State == b.State && a.Reason == b.Reason && bytes.Equal(a.Root, b.Root) &&
 		a.Requirement == b.Requirement && a.ClaimAttempts == b.ClaimAttempts &&
 		a.ProofAttempts == b.ProofAttempts && a.LastAttempt == b.LastAttempt &&
-		a.InFlight == b.InFlight && a.TreeDeleted == b.TreeDeleted && a.Error == b.Error
+		a.InFlight == b.InFlight && a.TxHash == b.TxHash && a.TreeDeleted == b.TreeDeleted && a.Error == b.Error
 }
 
 func (r *Runner) deleteTree(ctx context.Context, rec *Record) error {
@@ -404,28 +436,38 @@ func (r *Runner) deleteTree(ctx context.Context, rec *Record) error {
 	return nil
 }
 
-// outcomes maps the per-message fate of a submission to lifecycle outcomes. Without a
-// complete record every message is unknown: it is looked up before any resend.
-func outcomes(sub tx.Submission, n int) ([]TxOutcome, []string) {
-	out, texts := make([]TxOutcome, n), make([]string, n)
+// txOutcome is the lifecycle's view of one message of a submission.
+type txOutcome struct {
+	o    TxOutcome
+	hash string // the tx that carried it, when one reached the node
+	text string // the error, for operators
+}
+
+// outcomes maps the per-message fate of a submission to lifecycle outcomes. Only what is
+// known not to be on chain is failed: refused by Simulate or CheckTx, failed in its block, or
+// never broadcast. A tx that reached the node and was not found (pending, or past its timeout
+// height per the tx client) is unknown: it is looked up by hash and claim before any resend, so
+// a slow tx is never sent twice. Without a complete record every message is unknown.
+func outcomes(sub tx.Submission, n int) []txOutcome {
+	out := make([]txOutcome, n)
 	for i := range out {
-		out[i] = TxUnknown
+		out[i].o = TxUnknown
 	}
 	if len(sub.Messages) != n {
-		return out, texts
+		return out
 	}
 	for i, m := range sub.Messages {
-		texts[i] = m.Error
+		out[i].hash, out[i].text = m.TxHash, m.Error
 		switch {
 		case m.Status == tx.MessageIncluded:
-			out[i] = TxIncluded
-		case m.Status == tx.MessageFailed && m.Reason == tx.ReasonUnconfirmed:
-			out[i] = TxUnknown
+			out[i].o = TxIncluded
+		case m.Status == tx.MessageFailed && m.Reason == tx.ReasonTimeout && m.TxHash != "":
+			out[i].o = TxUnknown
 		case m.Status == tx.MessageFailed, m.Status == tx.MessageNotAttempted:
-			out[i] = TxFailed
+			out[i].o = TxFailed
 		}
 	}
-	return out, texts
+	return out
 }
 
 func outcomeLabel(o TxOutcome) string {

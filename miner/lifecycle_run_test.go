@@ -91,12 +91,19 @@ func (f *fakeTrees) ProveClosest(_ context.Context, id string, path []byte) (*sm
 func (f *fakeTrees) Delete(_ context.Context, id string) error { f.deleted[id] = true; return nil }
 
 // fakeTx includes every message (storing claims on the chain) unless crash is set, in which
-// case it returns as if the process died mid-send: no outcome at all.
+// case it returns as if the process died mid-send: no outcome at all. With slow set, a tx is
+// accepted but not yet in a block when SubmitBatch returns: its messages get status slow (with
+// reason slowReason and the tx's hash) and reach the chain only at land.
 type fakeTx struct {
-	chain  *fakeChain
-	crash  bool
-	claims []*prooftypes.MsgCreateClaim
-	proofs []*prooftypes.MsgSubmitProof
+	chain      *fakeChain
+	crash      bool
+	slow       tx.MessageStatus
+	slowReason string
+	claims     []*prooftypes.MsgCreateClaim
+	proofs     []*prooftypes.MsgSubmitProof
+	pending    map[string][]sdk.Msg // tx hash → messages not in a block yet
+	landed     map[string]bool      // tx hashes included with code 0
+	failed     map[string]bool      // tx hashes included with a non-zero code
 }
 
 func (f *fakeTx) SubmitBatch(_ context.Context, s tx.Signer, msgs []sdk.Msg, o tx.Options) (tx.Submission, error) {
@@ -104,19 +111,63 @@ func (f *fakeTx) SubmitBatch(_ context.Context, s tx.Signer, msgs []sdk.Msg, o t
 		return tx.Submission{}, context.Canceled
 	}
 	sub := tx.Submission{Kind: o.Kind, Signer: s.Address(), TimeoutHeight: o.TimeoutHeight}
+	hash := fmt.Sprintf("TX%d", len(f.claims)+len(f.proofs))
 	for i, m := range msgs {
 		switch m := m.(type) {
 		case *prooftypes.MsgCreateClaim:
 			f.claims = append(f.claims, m)
-			f.chain.mu.Lock()
-			f.chain.claims[m.SessionHeader.SessionId+"/"+m.SupplierOperatorAddress] = StoredClaim(m.SupplierOperatorAddress, m.SessionHeader, m.RootHash)
-			f.chain.mu.Unlock()
 		case *prooftypes.MsgSubmitProof:
 			f.proofs = append(f.proofs, m)
 		}
+		if f.slow != "" {
+			sub.Messages = append(sub.Messages, tx.MessageOutcome{Index: i, Status: f.slow, Reason: f.slowReason, TxHash: hash})
+			continue
+		}
+		f.deliver(m)
 		sub.Messages = append(sub.Messages, tx.MessageOutcome{Index: i, Status: tx.MessageIncluded, Height: 1})
 	}
+	if f.slow != "" {
+		if f.pending == nil {
+			f.pending = map[string][]sdk.Msg{}
+		}
+		f.pending[hash] = msgs
+		return sub, fmt.Errorf("batch: 0 of %d messages included", len(msgs))
+	}
 	return sub, nil
+}
+
+// deliver applies m to the chain: a claim is stored; a proof leaves no trace but its tx (the
+// chain deletes it in the EndBlocker, and the claim may be settled already).
+func (f *fakeTx) deliver(m sdk.Msg) {
+	if c, ok := m.(*prooftypes.MsgCreateClaim); ok {
+		f.chain.mu.Lock()
+		f.chain.claims[c.SessionHeader.SessionId+"/"+c.SupplierOperatorAddress] = StoredClaim(c.SupplierOperatorAddress, c.SessionHeader, c.RootHash)
+		f.chain.mu.Unlock()
+	}
+}
+
+// land includes every pending tx.
+func (f *fakeTx) land() {
+	if f.landed == nil {
+		f.landed = map[string]bool{}
+	}
+	for h, msgs := range f.pending {
+		for _, m := range msgs {
+			f.deliver(m)
+		}
+		f.landed[h] = true
+	}
+	f.pending = nil
+}
+
+func (f *fakeTx) Lookup(_ context.Context, hash string) (tx.Result, bool, error) {
+	if f.landed[hash] {
+		return tx.Result{Hash: hash, Height: 1}, true, nil
+	}
+	if f.failed[hash] {
+		return tx.Result{Hash: hash, Height: 1, Code: 1101, Codespace: "proof"}, true, nil
+	}
+	return tx.Result{}, false, nil
 }
 
 type testSigner struct{ addr string }
@@ -173,11 +224,14 @@ func (g *runnerRig) runner(t *testing.T, gate *Gate, txs Submitter) *Runner {
 }
 
 // mine accepts n relays of session id through the gate and inserts them in its tree.
-func (g *runnerRig) mine(t *testing.T, gate *Gate, id string, n int) {
-	h := testHeader(id, 1, 10)
+func (g *runnerRig) mine(t *testing.T, gate *Gate, id string, n int) { g.mineAt(t, gate, id, 1, 10, n) }
+
+// mineAt mines n relays of session id spanning [start, end].
+func (g *runnerRig) mineAt(t *testing.T, gate *Gate, id string, start, end int64, n int) {
+	h := testHeader(id, start, end)
 	for i := range n {
 		if !gate.Accept(SessionHeader{Supplier: g.op, Application: h.ApplicationAddress, ServiceID: h.ServiceId,
-			SessionID: id, StartHeight: 1, EndHeight: 10}) {
+			SessionID: id, StartHeight: start, EndHeight: end}) {
 			t.Fatalf("relay %d of %s refused", i, id)
 		}
 		bz := dehydratedRelay(t, g.op, h, i)
@@ -198,9 +252,24 @@ func states(r *Runner) string {
 
 func step(t *testing.T, r *Runner, h int64) {
 	t.Helper()
-	if err := r.OnBlock(context.Background(), h, nil); err != nil {
+	if err := block(r, h); err != nil {
 		t.Fatalf("height %d: %v", h, err)
 	}
+}
+
+// block runs OnBlock at h, then waits for the sends it started and applies their outcomes as
+// the next block would, so a test sees each block's sends decided.
+func block(r *Runner, h int64) error {
+	return errors.Join(r.OnBlock(context.Background(), h, nil), settle(r, h))
+}
+
+// settle waits for every running send and applies its outcome at h.
+func settle(r *Runner, h int64) error {
+	var errs []error
+	for len(r.sends) > 0 {
+		errs = append(errs, r.finish(context.Background(), h, <-r.results))
+	}
+	return errors.Join(errs...)
 }
 
 func TestRunnerClaimsProvesAndSettles(t *testing.T) {
@@ -260,7 +329,7 @@ func TestRunnerFailoverMidClaimDoesNotResend(t *testing.T) {
 	a := g.runner(t, gateA, &fakeTx{chain: g.chain, crash: true})
 	g.mine(t, gateA, "aa", 4)
 	step(t, a, 10)
-	if err := a.OnBlock(context.Background(), 12, nil); err == nil {
+	if err := block(a, 12); err == nil {
 		t.Fatal("crashed send reported no error")
 	}
 	if rec := a.Sessions()[0]; !rec.Session.InFlight || rec.Session.State != StateClaiming {
@@ -292,7 +361,7 @@ func TestRunnerFailoverResendsMissingClaim(t *testing.T) {
 	a := g.runner(t, gateA, &fakeTx{chain: g.chain, crash: true})
 	g.mine(t, gateA, "aa", 4)
 	step(t, a, 10)
-	_ = a.OnBlock(context.Background(), 12, nil)
+	_ = block(a, 12)
 	txB := &fakeTx{chain: g.chain}
 	b := g.runner(t, NewGate(), txB)
 	step(t, b, 13)
@@ -309,7 +378,7 @@ func TestStateStoreRoundTripTTLsAndCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewSession("aa").BeginClaim(12)
-	s.State, s.Root, s.Error = StateClaiming, testRoot(30, 10), "boom"
+	s.State, s.Root, s.Error, s.TxHash = StateClaiming, testRoot(30, 10), "boom", "ABC123"
 	recs := []Record{
 		{Supplier: g.op, Header: testHeader("aa", 1, 10), Windows: w, Session: s},
 		{Supplier: g.op, Header: testHeader("bb", 11, 20), Session: NewSession("bb")},

@@ -166,6 +166,9 @@ func (r *lifecycleRig) describe(acts []Action) string {
 	if s.InFlight {
 		b.WriteString(" in-flight")
 	}
+	if s.TxHash != "" {
+		fmt.Fprintf(&b, " tx=%s", s.TxHash)
+	}
 	if len(acts) > 0 {
 		as := make([]string, len(acts))
 		for i, a := range acts {
@@ -205,7 +208,7 @@ func outcomeArg(t *testing.T, c scriptCmd) TxOutcome {
 //	advance height=                        Step
 //	seal count= sum= cupr= [unprofitable]  OnSealed
 //	begin-claim height= / begin-proof height=
-//	claim-result included|failed|unknown / proof-result …
+//	claim-result included|failed|unknown [hash=] / proof-result …
 //	claim-lookup found|missing / proof-lookup found|missing
 //	requirement not_required|threshold|probabilistic
 //	tree-deleted
@@ -233,9 +236,9 @@ func (r *lifecycleRig) run(t *testing.T, c scriptCmd) string {
 	case "begin-proof":
 		r.s = r.s.BeginProof(c.int(t, "height"))
 	case "claim-result":
-		r.s = r.s.OnClaim(outcomeArg(t, c), "")
+		r.s = r.s.OnClaim(outcomeArg(t, c), c.args["hash"], "")
 	case "proof-result":
-		r.s = r.s.OnProof(outcomeArg(t, c), "")
+		r.s = r.s.OnProof(outcomeArg(t, c), c.args["hash"], "")
 	case "claim-lookup":
 		var root []byte
 		if c.flag("found") {

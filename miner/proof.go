@@ -104,22 +104,42 @@ func (r *Runner) decideProof(ctx context.Context, rec *Record) error {
 	return nil
 }
 
-// checkProof looks up a proof whose send outcome is unknown: a proof is validated in the
-// EndBlocker of its block, so a claim whose status left PENDING_VALIDATION was proved.
-func (r *Runner) checkProof(ctx context.Context, rec *Record) error {
-	c, err := r.chain.Claim(ctx, rec.Session.ID, r.cfg.Supplier)
+// checkProof decides a proof whose send outcome is unknown from the chain, as checkClaim does.
+// A proof cannot be queried once it landed: x/proof v0.1.35 validates and deletes every proof
+// in the EndBlocker of the block it landed in (validate_proofs.go), setting its claim's
+// proof_validation_status to VALIDATED or INVALID. So it landed when its tx is found with code
+// 0, or when the claim's status left PENDING_VALIDATION; once the claim is settled (deleted)
+// only the tx lookup tells.
+func (r *Runner) checkProof(ctx context.Context, height int64, rec *Record) error {
+	s := rec.Session
+	tf, err := r.lookupTx(ctx, s.TxHash)
 	if err != nil {
-		return fmt.Errorf("look up claim: %w", err)
+		return err
 	}
-	found := c != nil && c.ProofValidationStatus != prooftypes.ClaimProofStatus_PENDING_VALIDATION
-	r.apply(rec, rec.Session.OnProofLookup(found))
+	found := tf == txLanded
+	if !found {
+		c, err := r.chain.Claim(ctx, s.ID, r.cfg.Supplier)
+		if err != nil {
+			return fmt.Errorf("look up claim: %w", err)
+		}
+		found = c != nil && c.ProofValidationStatus != prooftypes.ClaimProofStatus_PENDING_VALIDATION
+	}
+	if !found && tf == txNotFound && s.TxHash != "" && height < rec.Windows.ProofClose {
+		r.log.Debug().Str("session", s.ID).Str("tx", s.TxHash).Int64("height", height).Msg("proof tx not found yet; still pending")
+		return nil
+	}
+	r.apply(rec, s.OnProofLookup(found))
 	return nil
 }
 
-// submitProofs sends one tx with one MsgSubmitProof per required session of a group, timing
-// out at the proof window close. Only sessions in state proving get here: a proof the chain
-// does not require is never sent.
+// submitProofs starts one tx with one MsgSubmitProof per required session of a group, timing
+// out at the proof window close, without waiting for it (see submitClaims). Only sessions in
+// state proving get here: a proof the chain does not require is never sent.
 func (r *Runner) submitProofs(ctx context.Context, height int64, group []*Record) error {
+	key := sendKey{kind: tx.KindProof, end: group[0].Header.SessionEndBlockHeight}
+	if r.busy(key) {
+		return nil
+	}
 	var (
 		msgs []sdk.Msg
 		sent []*Record
@@ -132,7 +152,7 @@ func (r *Runner) submitProofs(ctx context.Context, height int64, group []*Record
 		bz, err := r.buildProof(ctx, rec)
 		if err != nil {
 			// Counted as a failed attempt; retried at the next block while the window is open.
-			r.apply(rec, rec.Session.BeginProof(height).OnProof(TxFailed, err.Error()))
+			r.apply(rec, rec.Session.BeginProof(height).OnProof(TxFailed, "", err.Error()))
 			r.m.proofs.WithLabelValues(r.cfg.Supplier, outcomeFailed).Inc()
 			errs = append(errs, fmt.Errorf("session %s: %w", rec.Session.ID, err))
 			continue
@@ -147,21 +167,8 @@ func (r *Runner) submitProofs(ctx context.Context, height int64, group []*Record
 		return err
 	}
 	w := sent[0].Windows
-	sub, err := r.txs.SubmitBatch(ctx, r.cfg.Signer, msgs, tx.Options{Kind: tx.KindProof, TimeoutHeight: w.ProofClose})
-	if err != nil {
-		errs = append(errs, fmt.Errorf("submit %d proofs: %w", len(msgs), err))
-	}
-	outs, texts := outcomes(sub, len(msgs))
-	for i, rec := range sent {
-		r.m.proofs.WithLabelValues(r.cfg.Supplier, outcomeLabel(outs[i])).Inc()
-		r.apply(rec, rec.Session.OnProof(outs[i], texts[i]))
-	}
-	if len(sub.Messages) > 0 {
-		if err := r.recordSubmission(ctx, sub, w, height); err != nil {
-			return err
-		}
-	}
-	return errors.Join(append(errs, r.save(ctx, height, sent))...)
+	r.startSend(ctx, key, sessionIDs(sent), msgs, tx.Options{Kind: tx.KindProof, TimeoutHeight: w.ProofClose}, w)
+	return errors.Join(errs...)
 }
 
 func (r *Runner) buildProof(ctx context.Context, rec *Record) ([]byte, error) {

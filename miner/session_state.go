@@ -38,6 +38,7 @@ const (
 	fProofTries = "proof_attempts"
 	fLast       = "last_attempt" // height of the latest send
 	fInFlight   = "in_flight"    // "1" while a send's outcome is unknown
+	fTxHash     = "tx_hash"      // the tx of the latest send, once known
 	fTreeGone   = "tree_deleted" // "1" once the tree is deleted
 	fError      = "error"        // latest send error
 	fHeight     = "height"       // block height of the save
@@ -60,7 +61,7 @@ func (r Record) fields(height int64) ([]any, error) {
 		fHeader, hb, fWindows, wb, fState, string(s.State), fReason, string(s.Reason),
 		fRoot, s.Root, fReq, string(s.Requirement),
 		fClaimTries, s.ClaimAttempts, fProofTries, s.ProofAttempts, fLast, s.LastAttempt,
-		fInFlight, boolField(s.InFlight), fTreeGone, boolField(s.TreeDeleted), fError, s.Error,
+		fInFlight, boolField(s.InFlight), fTxHash, s.TxHash, fTreeGone, boolField(s.TreeDeleted), fError, s.Error,
 		fHeight, height,
 	}, nil
 }
@@ -96,7 +97,7 @@ func parseRecord(supplier, id string, m map[string]string) (Record, error) {
 		}
 	}
 	s := Session{ID: id, State: State(m[fState]), Reason: Reason(m[fReason]),
-		Requirement: Requirement(m[fReq]), InFlight: m[fInFlight] == "1",
+		Requirement: Requirement(m[fReq]), InFlight: m[fInFlight] == "1", TxHash: m[fTxHash],
 		TreeDeleted: m[fTreeGone] == "1", Error: m[fError]}
 	if root := m[fRoot]; root != "" {
 		s.Root = []byte(root)

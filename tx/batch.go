@@ -21,9 +21,10 @@ var ErrMessagesFailed = errors.New("some messages failed")
 // passes, or ctx ends.
 //
 // The Submission records every tx and every message's fate (included, failed with a reason,
-// not attempted). The error is nil only when every message was included; otherwise it wraps
-// what ended the loop (ErrTimeout, a *ChainError not tied to one message, the context's
-// error) or is ErrMessagesFailed.
+// not attempted, pending). The error is nil only when every message was included; otherwise it
+// wraps what ended the loop (ErrTimeout, ErrUnconfirmed, a *ChainError not tied to one
+// message, the context's error) or is ErrMessagesFailed. A message whose tx reached the node
+// but was not found in a block is MessagePending, never failed: it may still land.
 func (c *Client) SubmitBatch(ctx context.Context, signer Signer, msgs []sdk.Msg, opts Options) (Submission, error) {
 	sub := Submission{
 		Kind: opts.Kind, Signer: signer.Address(), TimeoutHeight: opts.TimeoutHeight, StartedAt: c.now(),
@@ -40,7 +41,7 @@ func (c *Client) SubmitBatch(ctx context.Context, signer Signer, msgs []sdk.Msg,
 		for j, i := range remaining {
 			batch[j] = msgs[i]
 		}
-		att, err := c.batchAttempt(ctx, signer, batch, opts)
+		att, err := c.batchAttempt(ctx, signer, batch, opts, remaining)
 		att.Messages = slices.Clone(remaining)
 		sub.Txs = append(sub.Txs, att)
 		if err == nil {
@@ -67,7 +68,9 @@ func (c *Client) SubmitBatch(ctx context.Context, signer Signer, msgs []sdk.Msg,
 		case ce != nil:
 			status, reason = MessageFailed, string(ce.Stage)
 		case att.Hash != "":
-			status, reason = MessageFailed, ReasonUnconfirmed
+			// It reached the node and may still land (ErrUnconfirmed, an unanswered broadcast,
+			// or the context ended while confirming): never report it as failed.
+			status, reason = MessagePending, ReasonUnconfirmed
 		}
 		for _, i := range remaining {
 			sub.Messages[i] = outcome(sub.Messages[i], status, reason, err.Error(), att.Hash, att.Height)
@@ -87,11 +90,14 @@ func (c *Client) SubmitBatch(ctx context.Context, signer Signer, msgs []sdk.Msg,
 }
 
 // batchAttempt sends one tx and describes it.
-func (c *Client) batchAttempt(ctx context.Context, signer Signer, msgs []sdk.Msg, opts Options) (TxAttempt, error) {
+func (c *Client) batchAttempt(ctx context.Context, signer Signer, msgs []sdk.Msg, opts Options, idx []int) (TxAttempt, error) {
 	var att TxAttempt
 	p, err := c.Broadcast(ctx, signer, msgs, opts)
+	att.Hash = p.Hash // also set on an error when the node may hold the tx
+	if p.Hash != "" && opts.OnBroadcast != nil {
+		opts.OnBroadcast(p.Hash, slices.Clone(idx))
+	}
 	if err == nil {
-		att.Hash = p.Hash
 		var res Result
 		res, err = c.Confirm(ctx, p)
 		att.Height, att.Code, att.GasUsed = res.Height, res.Code, res.GasUsed

@@ -38,9 +38,14 @@ type attempt struct {
 // failures (sequence mismatch after a resync, full mempool, unavailable node) with backoff up
 // to the attempt limit. It does not wait for inclusion: several txs of one signer can be
 // broadcast back to back, each with the next local sequence. A refusal is a *ChainError;
-// a passed timeout height is also ErrTimeout.
+// a passed timeout height is also ErrTimeout. When it gives up on a tx whose last broadcast
+// got no answer, the returned Pending names that tx with the error: the node may hold it, so
+// it may still land.
 func (c *Client) Broadcast(ctx context.Context, signer Signer, msgs []sdk.Msg, opts Options) (Pending, error) {
 	p, err := c.broadcast(ctx, signer, msgs, opts)
+	if err != nil && p.Hash != "" {
+		err = fmt.Errorf("tx %s may have reached the node: %w: %w", p.Hash, ErrUnconfirmed, err)
+	}
 	if err != nil && ctx.Err() == nil {
 		c.m.outcome(opts.Kind, outcomeOf(err))
 	}
@@ -62,13 +67,23 @@ func (c *Client) broadcast(ctx context.Context, signer Signer, msgs []sdk.Msg, o
 			return p, nil
 		}
 		if !isRetryable(err) || n >= c.maxAttempts {
-			return Pending{}, err
+			return at.maybeSent(signer, opts, c.now()), err
 		}
 		c.log.Debug().Err(err).Str("signer", signer.Address()).Int("attempt", n).Msg("tx broadcast retry")
 		if werr := b.wait(ctx); werr != nil {
-			return Pending{}, fmt.Errorf("broadcast: %w; last attempt: %w", werr, err)
+			return at.maybeSent(signer, opts, c.now()), fmt.Errorf("broadcast: %w; last attempt: %w", werr, err)
 		}
 	}
+}
+
+// maybeSent is the Pending of a tx whose last broadcast got no answer (the node may have taken
+// it), or the zero Pending when nothing may have reached the node.
+func (at *attempt) maybeSent(signer Signer, opts Options, now time.Time) Pending {
+	if at.unanswered == nil {
+		return Pending{}
+	}
+	return Pending{Hash: txHash(at.unanswered), Signer: signer.Address(), Sequence: at.sequence, Gas: at.gas,
+		Kind: opts.Kind, TimeoutHeight: opts.TimeoutHeight, SentAt: now}
 }
 
 // try makes one attempt: sequence, gas, signature, CheckTx. It holds the account's lock
@@ -99,8 +114,12 @@ func (c *Client) try(ctx context.Context, signer Signer, acc *account, body []by
 	hash := txHash(txBytes)
 	res, err := c.node.BroadcastSync(ctx, txBytes)
 	if err != nil {
-		if errors.Is(err, ErrUnavailable) {
+		if errors.Is(err, ErrUnavailable) || ctx.Err() != nil {
+			// No answer: the node may have taken it. Keep the bytes, to re-send them as they
+			// are or, when giving up, to name the tx that may still land.
 			at.unanswered, at.sequence, at.gas = txBytes, acc.sequence, gas
+		}
+		if errors.Is(err, ErrUnavailable) {
 			return Pending{}, retryable(fmt.Errorf("broadcast tx %s: %w", hash, err))
 		}
 		return Pending{}, fmt.Errorf("broadcast tx %s: %w", hash, err)

@@ -14,12 +14,17 @@ import (
 
 // Defaults for zero-valued settings.
 const (
-	DefaultChainID        = "pocket"
-	DefaultGasAdjustment  = 1.5
+	DefaultChainID       = "pocket"
+	DefaultGasAdjustment = 1.5
+	// DefaultConfirmTimeout bounds the wait for a tx without a timeout height when
+	// Config.ConfirmTimeout is 0.
 	DefaultConfirmTimeout = 30 * time.Second
-	DefaultPollInterval   = 500 * time.Millisecond
-	DefaultMinBackoff     = 250 * time.Millisecond
-	DefaultMaxBackoff     = 5 * time.Second
+	// DefaultBlockTime is the expected time between blocks, from which the wait for a tx with
+	// a timeout height is derived (WithBlockTime).
+	DefaultBlockTime    = 30 * time.Second
+	DefaultPollInterval = 500 * time.Millisecond
+	DefaultMinBackoff   = 250 * time.Millisecond
+	DefaultMaxBackoff   = 5 * time.Second
 	// DefaultMaxAttempts bounds the attempts to get one tx into the mempool.
 	DefaultMaxAttempts = 10
 )
@@ -33,6 +38,12 @@ type Options struct {
 	TimeoutHeight int64
 	// Memo is written into the tx. Optional.
 	Memo string
+	// OnBroadcast, when set, is called by SubmitBatch, on its goroutine, each time a tx reached
+	// the node (accepted into the mempool, or a broadcast whose answer was lost) and before it
+	// is confirmed: hash names the tx, msgs the indexes of the batch's messages it carries. It
+	// lets the caller persist the hash early, so whoever resumes after a crash can look the tx
+	// up instead of sending its messages again. It must not block.
+	OnBroadcast func(hash string, msgs []int)
 }
 
 // Client builds, signs, broadcasts and confirms txs. It is safe for concurrent use; txs of one
@@ -42,7 +53,8 @@ type Client struct {
 	gasLimit       uint64
 	gasAdjustment  float64
 	fees           feePolicy
-	confirmTimeout time.Duration
+	confirmTimeout time.Duration // 0: derived per tx (confirmWait)
+	blockTime      time.Duration
 	pollInterval   time.Duration
 	minBackoff     time.Duration
 	maxBackoff     time.Duration
@@ -61,6 +73,11 @@ type Option func(*Client)
 // WithPollInterval sets how often confirmation asks the node for the tx. Default
 // DefaultPollInterval.
 func WithPollInterval(d time.Duration) Option { return func(c *Client) { c.pollInterval = d } }
+
+// WithBlockTime sets the chain's expected time between blocks (config pocket_node.block_time),
+// from which the wait for a tx's inclusion is derived when Config.ConfirmTimeout is 0. Default
+// DefaultBlockTime.
+func WithBlockTime(d time.Duration) Option { return func(c *Client) { c.blockTime = d } }
 
 // WithBackoff sets the bounds of the exponential, jittered wait between attempts. Defaults
 // DefaultMinBackoff and DefaultMaxBackoff.
@@ -93,8 +110,8 @@ func New(cfg config.Tx, node Node, accts AccountQuerier, reg prometheus.Register
 	}
 	c := &Client{
 		chainID: cfg.ChainID, gasLimit: cfg.GasLimit, gasAdjustment: cfg.GasAdjustment, fees: fees,
-		confirmTimeout: cfg.ConfirmTimeout,
-		pollInterval:   DefaultPollInterval, minBackoff: DefaultMinBackoff, maxBackoff: DefaultMaxBackoff,
+		confirmTimeout: cfg.ConfirmTimeout, blockTime: DefaultBlockTime,
+		pollInterval: DefaultPollInterval, minBackoff: DefaultMinBackoff, maxBackoff: DefaultMaxBackoff,
 		maxAttempts: DefaultMaxAttempts,
 		node:        node, accounts: newAccounts(accts), log: zerolog.Nop(), now: time.Now,
 	}
@@ -104,14 +121,11 @@ func New(cfg config.Tx, node Node, accts AccountQuerier, reg prometheus.Register
 	if c.gasAdjustment == 0 {
 		c.gasAdjustment = DefaultGasAdjustment
 	}
-	if c.confirmTimeout == 0 {
-		c.confirmTimeout = DefaultConfirmTimeout
-	}
 	for _, o := range opts {
 		o(c)
 	}
-	if c.pollInterval <= 0 || c.minBackoff <= 0 || c.maxBackoff < c.minBackoff || c.maxAttempts < 1 {
-		return nil, fmt.Errorf("tx: poll interval and backoff must be positive, max attempts at least 1")
+	if c.pollInterval <= 0 || c.minBackoff <= 0 || c.maxBackoff < c.minBackoff || c.maxAttempts < 1 || c.blockTime <= 0 {
+		return nil, fmt.Errorf("tx: poll interval, backoff and block time must be positive, max attempts at least 1")
 	}
 	if c.m, err = newMetrics(reg); err != nil {
 		return nil, fmt.Errorf("tx: register metrics: %w", err)
@@ -122,7 +136,8 @@ func New(cfg config.Tx, node Node, accts AccountQuerier, reg prometheus.Register
 // Submit sends one tx carrying msgs, signed by signer, and waits until it is included. It
 // returns the included result when every message succeeded. Otherwise the error says why:
 // a *ChainError (refused by Simulate or CheckTx, or delivered with a non-zero code — then the
-// Result is filled too), ErrTimeout (it did not land in time), or the context's error.
+// Result is filled too), ErrTimeout (the chain passed its timeout height without it),
+// ErrUnconfirmed (not found yet; it may still land) or the context's error.
 // All-or-nothing: use SubmitBatch to have failing messages dropped and the rest re-sent.
 func (c *Client) Submit(ctx context.Context, signer Signer, msgs []sdk.Msg, opts Options) (Result, error) {
 	p, err := c.Broadcast(ctx, signer, msgs, opts)

@@ -42,10 +42,16 @@
 // chain already passed is ErrTimeout.
 //
 // # Confirmation
-// Acceptance into the mempool is not success. Confirm polls the node for the hash until the
-// tx is found, the chain has passed the tx's timeout height without it (checked twice, so a
-// lagging tx indexer cannot fake a timeout), or config.Tx.ConfirmTimeout elapsed. Only an
-// included tx with code 0 is a success; its Result carries the height, gas used and events.
+// Acceptance into the mempool is not success, and not being found yet is not failure. Confirm
+// polls the node for the hash until the tx is found, or the chain has passed the tx's timeout
+// height without it (checked twice, so a lagging tx indexer cannot fake a timeout): ErrTimeout,
+// the tx can no longer land. When the wait ends first — config.Tx.ConfirmTimeout, or by default
+// the time the chain needs to pass the timeout height at WithBlockTime's block time, twice over
+// — the answer is ErrUnconfirmed: the tx may still land, and SubmitBatch reports its messages
+// MessagePending with the tx's hash. So is a tx whose broadcast got no answer when the Client
+// gave up on it (the node may hold it). The caller decides such a tx later with Lookup, and
+// must not re-send its messages while it can still land. Only an included tx with code 0 is a
+// success; its Result carries the height, gas used and events.
 //
 // # Batches
 // SubmitBatch never lets one bad message sink the rest, and never re-sends a refused tx as is.
@@ -54,7 +60,7 @@
 // into a new tx with a new sequence and sent again, until a tx is included, none remain, or
 // the window closes. A failure not tied to one message (fees, out of gas, a passed timeout
 // height) fails every remaining message. The returned Submission lists every tx and every
-// message's fate (included, failed with a reason, not attempted) for the miner to persist.
+// message's fate (included, failed with a reason, pending, not attempted) for the miner to persist.
 //
 // Note that Simulate runs at the node's current state: a message that is only valid from the
 // next block on (a claim sent before its window opens) fails there and is dropped. Send a
@@ -62,8 +68,8 @@
 //
 // # Metrics
 // relayminer_tx_submitted_total{kind,outcome} counts every tx once it ends (kind is claim,
-// proof or other; outcome included, failed or timeout; a tx whose caller gave up is not
-// counted); relayminer_tx_gas_used{kind} and relayminer_tx_confirm_duration_seconds{kind}
+// proof or other; outcome included, failed, timeout or unconfirmed; a tx whose caller gave up
+// is not counted); relayminer_tx_gas_used{kind} and relayminer_tx_confirm_duration_seconds{kind}
 // observe included txs.
 //
 // # Node

@@ -22,6 +22,12 @@ var (
 	// by Simulate, or by confirmation seeing the chain pass the height without it), or
 	// Config.ConfirmTimeout elapsed first. A timed-out tx is never a success.
 	ErrTimeout = errors.New("tx timeout")
+	// ErrUnconfirmed: the tx was accepted into the mempool (or its broadcast got no answer, so
+	// the node may hold it) and was not found in a block when the wait for it ended, while the
+	// chain had not passed its timeout height (or it has none). It may still land: it is not a
+	// failure, and re-sending its messages could put them on chain twice. Look it up by hash
+	// (Client.Lookup) until it is found or the chain passes its timeout height.
+	ErrUnconfirmed = errors.New("tx not confirmed yet")
 	// ErrUnavailable marks a transport failure talking to the node (connection refused, gRPC
 	// Unavailable, deadline exceeded). Node implementations wrap such failures with it; the
 	// Client retries them with backoff.

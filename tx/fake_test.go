@@ -94,11 +94,16 @@ type fakeChain struct {
 	simGas       uint64 // gas Simulate reports
 	noExpected   bool   // sequence mismatch logs without "expected N"
 	lose         bool   // accepted txs are never included; the chain moves past them
+	hold         bool   // accepted txs wait in the mempool (held) until includeHeld
 	unavailable  int    // this many next broadcasts fail in transport (after reaching the node when delivered)
 	delivered    bool   // with unavailable: the lost-answer broadcast was in fact taken
 	mempoolFull  int    // this many next broadcasts answer mempool full
+	// cancel, when set, is called by the next broadcast after the node took the tx: the
+	// caller's context ends before the answer arrives.
+	cancel context.CancelFunc
 
 	broadcasts []fakeTx
+	held       []fakeTx
 	results    map[string]Result
 	accountErr error
 }
@@ -150,7 +155,7 @@ func (f *fakeChain) badIndex(ft fakeTx) int {
 	return -1
 }
 
-func (f *fakeChain) BroadcastSync(_ context.Context, bz []byte) (CheckTx, error) {
+func (f *fakeChain) BroadcastSync(ctx context.Context, bz []byte) (CheckTx, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	ft, err := decodeFake(bz)
@@ -159,6 +164,12 @@ func (f *fakeChain) BroadcastSync(_ context.Context, bz []byte) (CheckTx, error)
 	}
 	if _, dup := f.results[ft.hash]; dup {
 		return CheckTx{Hash: ft.hash, Code: codeTxInMempoolCache, Codespace: codespaceSDK, Log: "tx already in mempool"}, nil
+	}
+	if f.cancel != nil {
+		f.accept(ft)
+		f.cancel()
+		f.cancel = nil
+		return CheckTx{}, fmt.Errorf("broadcast: %w", ctx.Err())
 	}
 	if f.unavailable > 0 {
 		f.unavailable--
@@ -192,7 +203,29 @@ func (f *fakeChain) accept(ft fakeTx) {
 		f.height += 5 // the chain moves on without it, and forgets its sequence
 		return
 	}
-	f.seq++
+	if f.hold {
+		f.seq++ // CheckTx advanced the mempool's sequence; the block has not come yet
+		f.held = append(f.held, ft)
+		return
+	}
+	f.include(ft)
+}
+
+// includeHeld puts the held txs into the next block.
+func (f *fakeChain) includeHeld() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, ft := range f.held {
+		f.include(ft)
+	}
+	f.held = nil
+}
+
+// include puts ft into the next block. The caller holds f.mu.
+func (f *fakeChain) include(ft fakeTx) {
+	if !f.hold {
+		f.seq++
+	}
 	f.committedSeq = f.seq
 	f.height++
 	r := Result{Hash: ft.hash, Height: f.height, GasWanted: int64(ft.gas), GasUsed: int64(ft.gas) / 2}

@@ -23,12 +23,14 @@ type Outcome string
 const (
 	OutcomeIncluded Outcome = "included" // in a block with code 0
 	OutcomeFailed   Outcome = "failed"   // refused by Simulate or CheckTx, or delivered with a non-zero code
-	OutcomeTimeout  Outcome = "timeout"  // not included before its timeout height or the confirm timeout
+	OutcomeTimeout  Outcome = "timeout"  // the chain passed its timeout height without including it
+	// OutcomeUnconfirmed: the wait ended before the tx was found or could no longer land.
+	OutcomeUnconfirmed Outcome = "unconfirmed"
 )
 
 var (
 	allKinds    = []Kind{KindClaim, KindProof, KindOther}
-	allOutcomes = []Outcome{OutcomeIncluded, OutcomeFailed, OutcomeTimeout}
+	allOutcomes = []Outcome{OutcomeIncluded, OutcomeFailed, OutcomeTimeout, OutcomeUnconfirmed}
 )
 
 type metrics struct {
@@ -43,7 +45,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		submitted: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "relayminer", Subsystem: "tx", Name: "submitted_total",
-			Help: "Transactions submitted, by kind (claim, proof, other) and outcome (included, failed, timeout).",
+			Help: "Transactions submitted, by kind (claim, proof, other) and outcome (included, failed, timeout, unconfirmed).",
 		}, []string{"kind", "outcome"}),
 		gasUsed: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "relayminer", Subsystem: "tx", Name: "gas_used",
@@ -99,6 +101,8 @@ func outcomeOf(err error) Outcome {
 		return OutcomeIncluded
 	case errors.Is(err, ErrTimeout):
 		return OutcomeTimeout
+	case errors.Is(err, ErrUnconfirmed):
+		return OutcomeUnconfirmed
 	}
 	return OutcomeFailed
 }

@@ -9,22 +9,26 @@ type MessageStatus string
 const (
 	// MessageIncluded: delivered successfully in the tx TxHash at Height.
 	MessageIncluded MessageStatus = "included"
-	// MessageFailed: the chain refused it (Reason says at which stage) or its tx never landed
-	// (Reason timeout). Error holds the chain's log or the error.
+	// MessageFailed: the chain refused it (Reason says at which stage) or its tx did not land
+	// by its timeout height (Reason timeout). Error holds the chain's log or the error.
 	MessageFailed MessageStatus = "failed"
+	// MessagePending: its tx TxHash reached the node (accepted into the mempool, or a broadcast
+	// without an answer) and was not found in a block when SubmitBatch returned; Reason is
+	// unconfirmed. It may still land: look the tx up before sending the message again.
+	MessagePending MessageStatus = "pending"
 	// MessageNotAttempted: no tx carrying it reached the chain (the context ended, the node
 	// stayed unavailable, the account could not be read). Error says why.
 	MessageNotAttempted MessageStatus = "not_attempted"
 )
 
-// Reasons a message failed: a Stage, or ReasonTimeout.
+// Reasons a message failed (a Stage, or ReasonTimeout) or is pending (ReasonUnconfirmed).
 const (
 	ReasonSimulate = string(StageSimulate) // refused by Simulate (it was not broadcast)
 	ReasonCheck    = string(StageCheck)    // refused by CheckTx
 	ReasonDeliver  = string(StageDeliver)  // failed in the block
-	ReasonTimeout  = "timeout"             // accepted into the mempool but never included in time
-	// ReasonUnconfirmed: accepted into the mempool, then the context ended before the tx was
-	// found; it may still land. TxHash names it.
+	ReasonTimeout  = "timeout"             // the chain passed the tx's timeout height without it
+	// ReasonUnconfirmed (with MessagePending): the tx reached the node, then the wait for it or
+	// the context ended before it was found; it may still land. TxHash names it.
 	ReasonUnconfirmed = "unconfirmed"
 )
 

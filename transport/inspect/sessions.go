@@ -28,6 +28,7 @@ type SessionRow struct {
 	ProofAttempts int    `json:"proof_attempts"`
 	LastAttempt   int64  `json:"last_attempt"`
 	InFlight      bool   `json:"in_flight"`
+	TxHash        string `json:"tx_hash,omitempty"` // the tx of the latest claim or proof send, once known
 	TreeDeleted   bool   `json:"tree_deleted"`
 	Error         string `json:"error"`
 }
@@ -89,7 +90,7 @@ func sessionRow(r miner.Record) SessionRow {
 		ClaimOpen: r.Windows.ClaimOpen, ProofClose: r.Windows.ProofClose,
 		State: string(s.State), Reason: string(s.Reason), Requirement: string(s.Requirement),
 		Root: hex.EncodeToString(s.Root), ClaimAttempts: s.ClaimAttempts, ProofAttempts: s.ProofAttempts,
-		LastAttempt: s.LastAttempt, InFlight: s.InFlight, TreeDeleted: s.TreeDeleted, Error: s.Error,
+		LastAttempt: s.LastAttempt, InFlight: s.InFlight, TxHash: s.TxHash, TreeDeleted: s.TreeDeleted, Error: s.Error,
 	}
 }
 
