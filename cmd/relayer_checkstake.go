@@ -95,6 +95,13 @@ func compareStake(w io.Writer, op string, s *sharedtypes.Supplier, cfg *config.R
 				fmt.Fprintf(w, "  %s: %s staked (%s) but not configured\n", op, sc.ServiceId, ep.RpcType)
 				problems++
 			case !known || svc.Backends[t] == nil:
+				// poktroll's rule (relayer.service.resolve): an HTTP relay of a type with no
+				// backend of its own is served by the default backend, unless the service is
+				// strict; a WebSocket upgrade has no fallback.
+				if d, ok := svc.DefaultRPCType(); ok && !svc.StrictRPCType && t != config.RPCWebSocket {
+					fmt.Fprintf(w, "  %s: %s %s ok: no %s backend, falls back to the default %s backend\n", op, sc.ServiceId, ep.RpcType, t, d)
+					continue
+				}
 				fmt.Fprintf(w, "  %s: %s %s staked but no %s backend configured\n", op, sc.ServiceId, ep.RpcType, t)
 				problems++
 			default:

@@ -68,6 +68,7 @@ func TestBadConfigs(t *testing.T) {
 		{file: "relayer.badtype.bad.yaml", wantErr: "services.eth.backends.jsonrpc.timeout (line 8): cannot unmarshal"},
 		{file: "relayer.duplicate.bad.yaml", wantErr: "duplicate key"},
 		{file: "relayer.rpctype.bad.yaml", wantErr: `services.eth.backends.json-rpc (line 6): unknown rpc type "json-rpc"`},
+		{file: "relayer.defaultbackend.bad.yaml", wantErr: `services.eth.default_backend (line 5): "rest" has no backend in services.eth.backends`},
 		{file: "relayer.nokeys.bad.yaml", wantErr: "keys: no key source"},
 		{file: "relayer.pprof.bad.yaml", wantErr: "pprof.addr (line 5): pprof exposes process internals"},
 		{file: "relayer.env.bad.yaml", wantErr: "services.eth.backends.rest.bearer_token (line 8): environment variable PRM_TEST_SURELY_UNSET_VAR is not set"},

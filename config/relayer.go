@@ -48,6 +48,33 @@ type Service struct {
 	// Backends maps an rpc type (jsonrpc, rest, cometbft, websocket, grpc) to its upstream.
 	// At least one.
 	Backends map[RPCType]*Backend `yaml:"backends"`
+	// DefaultBackend is the rpc type that answers HTTP relays without an Rpc-Type header, and
+	// those whose header names a type with no backend here (poktroll's default service_config).
+	// Optional: by default the jsonrpc backend, or the only backend of a single-backend
+	// service. Must name a configured backend other than websocket.
+	DefaultBackend RPCType `yaml:"default_backend"`
+	// StrictRPCType refuses (relayer_proxy 4) a relay whose Rpc-Type header names a type this
+	// service has no backend for, instead of serving it with the default backend as poktroll's
+	// relay miner does. Default false.
+	StrictRPCType bool `yaml:"strict_rpc_type"`
+}
+
+// DefaultRPCType is the rpc type of the service's default backend: default_backend when set,
+// else jsonrpc when configured, else the only backend of a single-backend service; false when
+// there is none.
+func (s *Service) DefaultRPCType() (RPCType, bool) {
+	if s.DefaultBackend != "" {
+		return s.DefaultBackend, s.Backends[s.DefaultBackend] != nil
+	}
+	if s.Backends[RPCJSONRPC] != nil {
+		return RPCJSONRPC, true
+	}
+	if len(s.Backends) == 1 {
+		for t := range s.Backends {
+			return t, true
+		}
+	}
+	return "", false
 }
 
 // RPCType names a backend kind as the Rpc-Type header selects it.

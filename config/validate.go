@@ -107,6 +107,14 @@ func (s *Service) validate(p *problems, path string) {
 		}
 		b.validate(p, bp, t)
 	}
+	if d := s.DefaultBackend; d != "" {
+		switch {
+		case d == RPCWebSocket:
+			p.add(path+".default_backend", "websocket cannot answer HTTP relays; name jsonrpc, rest, cometbft or grpc")
+		case s.Backends[d] == nil:
+			p.add(path+".default_backend", "%q has no backend in %s.backends", d, path)
+		}
+	}
 }
 
 func (b *Backend) validate(p *problems, path string, t RPCType) {

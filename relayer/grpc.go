@@ -10,7 +10,6 @@ import (
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
 	sdktypes "github.com/pokt-network/shannon-sdk/types"
 
-	"github.com/shannon-ops/pocket-relay-miner/config"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/backend"
 )
 
@@ -44,14 +43,6 @@ import (
 // grpcMaxMessage bounds one length-prefixed message in a request body.
 const grpcMaxMessage = 64 << 20
 
-// Rpc-Type 1 selects the service's grpc backend. It is registered here, next to the code that
-// serves it, so the dispatch table in request.go keeps its own lines.
-func init() { rpcTypeByHeader["1"] = config.RPCGRPC }
-
-func isGRPCRelay(h http.Header) bool {
-	v := h[rpcTypeHeader]
-	return len(v) > 0 && v[0] == "1"
-}
 
 // serveGRPC forwards one gRPC call and answers it with one signed RelayResponse.
 func (s *Server) serveGRPC(w http.ResponseWriter, r *http.Request, svc *service, signer Signer, sb StreamBackend, req *servicetypes.RelayRequest, hr *sdktypes.POKTHTTPRequest, job *postJob) {

@@ -33,6 +33,7 @@ const (
 	reasonBackendTimeout                     // backend did not answer in time
 	reasonBackendError                       // backend unreachable or failed
 	reasonInternal                           // a bug or a signing failure
+	reasonBadRPCType                         // Rpc-Type header is not a decimal integer
 	numReasons
 )
 
@@ -40,7 +41,7 @@ var reasonNames = [numReasons]string{
 	"body_too_large", "malformed", "invalid_request", "unknown_service", "unsupported_rpc_type",
 	"unknown_supplier", "not_ready", "session_expired", "invalid_session", "supplier_not_in_session",
 	"bad_signature", "ring_unavailable", "chain_unavailable", "over_serviced", "meter_unavailable",
-	"backend_timeout", "backend_error", "internal",
+	"backend_timeout", "backend_error", "internal", "bad_rpc_type",
 }
 
 func (r reason) String() string { return reasonNames[r] }
@@ -91,6 +92,7 @@ var protocolErrors = [numReasons]protocolError{
 	reasonBackendTimeout:       errProxyTimeout,
 	reasonBackendError:         errProxyInternal,
 	reasonInternal:             errProxyInternal,
+	reasonBadRPCType:           errProxyInternal, // poktroll answers an unparsable header as an internal error
 }
 
 // rejectError is a rejected relay: its reason decides the metric label and the reply.

@@ -89,32 +89,49 @@ func parseHTTPPayload(payload []byte) (*sdktypes.POKTHTTPRequest, error) {
 	return hr, nil
 }
 
-// rpcTypeByHeader maps Rpc-Type header values to configured backend kinds; grpc (1) and
-// websocket (2) are served by other transports (a later release) and are refused here.
-var rpcTypeByHeader = map[string]config.RPCType{
-	"3": config.RPCJSONRPC, "4": config.RPCREST, "5": config.RPCCometBFT,
+// rpcTypeByNumber maps poktroll's numeric RPCType (the Rpc-Type header) to backend kinds.
+// Rpc-Type 2 (websocket) never reaches route: an exact "2" is an upgrade (websocket.go), and
+// any other spelling of 2 falls back like a number with no HTTP backend of its own.
+var rpcTypeByNumber = map[int32]config.RPCType{
+	1: config.RPCGRPC, 3: config.RPCJSONRPC, 4: config.RPCREST, 5: config.RPCCometBFT,
 }
 
-// route picks the backend for the request's Rpc-Type header. Without the header the service's
-// jsonrpc backend answers, or its only backend when it has exactly one.
-func (svc *service) route(h http.Header) (Backend, error) {
+// resolve picks the rpc type of the backend for a request with header h, as poktroll v0.1.35
+// does (pkg/relayer/proxy/sync.go, getServiceConfig): no header, or an empty one, takes the
+// service's default backend; a header that is not a decimal integer is refused (relayer_proxy
+// 5, "unable to parse rpc type header value"); an integer names poktroll's RPCType after the
+// same int32 conversion, and takes that type's backend when the service has one, otherwise the
+// default backend — unless the service is strict_rpc_type, which refuses it (relayer_proxy 4).
+func (svc *service) resolve(h http.Header) (config.RPCType, error) {
 	v := h[rpcTypeHeader]
 	if len(v) == 0 || v[0] == "" {
-		if svc.fallback == nil {
-			return nil, reject(reasonUnsupportedRPCType, "no %s header and service %s has no jsonrpc backend", rpcTypeHeader, svc.id)
-		}
-		return svc.fallback, nil
+		return svc.defaultType()
 	}
-	t, ok := rpcTypeByHeader[v[0]]
-	if !ok {
-		if n, err := strconv.Atoi(v[0]); err == nil && (n == 1 || n == 2) {
-			return nil, reject(reasonUnsupportedRPCType, "%s %d (gRPC/WebSocket) is not served over HTTP relays yet", rpcTypeHeader, n)
-		}
-		return nil, reject(reasonUnsupportedRPCType, "unknown %s %q", rpcTypeHeader, v[0])
+	n, err := strconv.Atoi(v[0])
+	if err != nil {
+		return "", reject(reasonBadRPCType, "unable to parse %s header value %q", rpcTypeHeader, v[0])
 	}
-	b := svc.backends[t]
-	if b == nil {
-		return nil, reject(reasonUnsupportedRPCType, "service %s has no %s backend", svc.id, t)
+	if t, ok := rpcTypeByNumber[int32(n)]; ok && svc.backends[t] != nil {
+		return t, nil
 	}
-	return b, nil
+	if svc.strictRPCType {
+		return "", reject(reasonUnsupportedRPCType, "service %s has no backend for %s %s", svc.id, rpcTypeHeader, v[0])
+	}
+	return svc.defaultType()
+}
+
+func (svc *service) defaultType() (config.RPCType, error) {
+	if svc.fallback == nil {
+		return "", reject(reasonUnsupportedRPCType, "service %s has no default backend (set default_backend)", svc.id)
+	}
+	return svc.fallbackType, nil
+}
+
+// route returns the backend resolve picks for a request with header h.
+func (svc *service) route(h http.Header) (Backend, error) {
+	t, err := svc.resolve(h)
+	if err != nil {
+		return nil, err
+	}
+	return svc.backends[t], nil
 }

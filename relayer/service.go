@@ -14,7 +14,9 @@ type service struct {
 	maxBody     int64
 	grpcMaxResp int64 // bound of a gRPC answer: the grpc backend's max_response_bytes
 	backends    map[config.RPCType]Backend
-	fallback    Backend // answers requests without an Rpc-Type header; nil when ambiguous
+	fallback    Backend // the default backend (resolve); nil when there is none
+	// strictRPCType refuses an Rpc-Type with no backend here instead of falling back.
+	strictRPCType bool
 	// maxResp is each backend's max_response_bytes, the bound of one answer whatever carries
 	// it (HTTP body, WebSocket message, streamed or gRPC body); fallbackType is fallback's type.
 	maxResp      map[config.RPCType]int64
@@ -46,12 +48,9 @@ func newService(id string, sc *config.Service, cfg *config.Relayer, backends map
 		}
 	}
 	svc.grpcMaxResp = svc.maxResponse(config.RPCGRPC)
-	if b, ok := svc.backends[config.RPCJSONRPC]; ok {
-		svc.fallback, svc.fallbackType = b, config.RPCJSONRPC
-	} else if len(svc.backends) == 1 {
-		for t, b := range svc.backends {
-			svc.fallback, svc.fallbackType = b, t
-		}
+	svc.strictRPCType = sc.StrictRPCType
+	if t, ok := sc.DefaultRPCType(); ok {
+		svc.fallback, svc.fallbackType = svc.backends[t], t
 	}
 	return svc, nil
 }
@@ -65,12 +64,11 @@ func (svc *service) maxResponse(t config.RPCType) int64 {
 	return int64(config.DefaultMaxResponseBytes)
 }
 
-// routedType is the rpc type of the backend route picks for a request with header h.
+// routedType is the rpc type of the backend route picks for a request with header h ("" when
+// route refuses it).
 func (svc *service) routedType(h http.Header) config.RPCType {
-	if v := h[rpcTypeHeader]; len(v) > 0 && v[0] != "" {
-		return rpcTypeByHeader[v[0]]
-	}
-	return svc.fallbackType
+	t, _ := svc.resolve(h)
+	return t
 }
 
 func validationMode(sc *config.Service, cfg *config.Relayer) config.ValidationMode {

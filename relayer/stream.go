@@ -87,7 +87,8 @@ func (s *Server) serveTransport(w http.ResponseWriter, r *http.Request, svc *ser
 	if !ok {
 		return false
 	}
-	grpc := isGRPCRelay(r.Header)
+	rt := svc.routedType(r.Header)
+	grpc := rt == config.RPCGRPC // Rpc-Type 1 with a grpc backend (or grpc as the default)
 	if !grpc && !mayStream(req.Payload) {
 		return false
 	}
@@ -109,7 +110,6 @@ func (s *Server) serveTransport(w http.ResponseWriter, r *http.Request, svc *ser
 		return true
 	}
 	defer res.Body.Close()
-	rt := svc.routedType(r.Header)
 	sse, streaming := streamKind(res.Header.Get("Content-Type"))
 	if !streaming {
 		s.answerWhole(w, svc, rt, signer, req, res, job)
