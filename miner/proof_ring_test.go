@@ -130,7 +130,7 @@ func TestProofRelayIsCheckedWithRingGo(t *testing.T) {
 			if len(txs.claims) != 1 {
 				t.Fatalf("%d claims sent, want 1", len(txs.claims))
 			}
-			_ = r.OnBlock(context.Background(), 16, nil)                           // proof window; a refused proof is an error here
+			_ = block(r, 16)                                                       // proof window; a refused proof is an error here
 			rejected := tcCounter(m.proofs.WithLabelValues(g.op, "ring_rejected")) // outcomeRingRejected
 			if corrupt {
 				if len(txs.proofs) != 0 || rejected != 1 {
