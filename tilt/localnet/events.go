@@ -16,6 +16,8 @@ const (
 	EventProofValidityChecked  = "pocket.proof.EventProofValidityChecked"
 	EventClaimSettled          = "pocket.tokenomics.EventClaimSettled"
 	EventClaimExpired          = "pocket.tokenomics.EventClaimExpired"
+	EventSupplierSlashed       = "pocket.tokenomics.EventSupplierSlashed"
+	EventAppOverserviced       = "pocket.tokenomics.EventApplicationOverserviced"
 	ClaimProofStatusValidated  = 1 // pocket.proof.ClaimProofStatus VALIDATED
 	ClaimProofStatusInvalid    = 2 // pocket.proof.ClaimProofStatus INVALID
 	attrSupplierOperator       = "supplier_operator_address"
@@ -88,6 +90,24 @@ func (l *Localnet) BlockEvents(ctx context.Context, height int64) ([]Event, erro
 	return out, nil
 }
 
+// EventsBetween returns the events of the given types in blocks from..to (inclusive), in
+// block order; no types means every event.
+func (l *Localnet) EventsBetween(ctx context.Context, from, to int64, types ...string) ([]Event, error) {
+	var out []Event
+	for h := from; h <= to; h++ {
+		evs, err := l.BlockEvents(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range evs {
+			if len(types) == 0 || contains(types, e.Type) {
+				out = append(out, e)
+			}
+		}
+	}
+	return out, nil
+}
+
 // Settlement is the on-chain life of one supplier's claim for one session.
 type Settlement struct {
 	Supplier   string `json:"supplier"`
@@ -123,7 +143,7 @@ var ErrNoClaim = errors.New("no claim was created for the session")
 // descriptive error when the claim did not settle (expired, invalid proof).
 func (l *Localnet) WaitForSettlement(ctx context.Context, supplier string, sessionEnd int64) (Settlement, error) {
 	s := Settlement{Supplier: supplier, SessionEnd: sessionEnd}
-	last := l.Session.SettlementHeight(sessionEnd)
+	last := l.SessionAt(sessionEnd).SettlementHeight(sessionEnd)
 	if _, err := l.WaitHeight(ctx, last); err != nil {
 		return s, err
 	}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -23,7 +22,7 @@ const (
 func (l *Localnet) SendTx(ctx context.Context, from string, args ...string) (TxResult, error) {
 	full := append(append([]string{"tx"}, args...),
 		"--from", from, "--chain-id", l.ChainID, "--node", l.NodeRPC, "--yes", "--output", "json",
-		"--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", "0upokt")
+		"--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", l.Chain.GasPrice)
 	full = append(full, keyringFlags...)
 	out, err := l.Pocketd(ctx, full...)
 	if err != nil {
@@ -105,28 +104,10 @@ func (l *Localnet) stakeAll(ctx context.Context) error {
 	return g.Wait()
 }
 
-// supplierStakeYAML lists the endpoints grouped by service, in the order given, with the whole
-// revenue share to the owner (= operator).
+// supplierStakeYAML is supplier1's stake config: operator = owner, Options.Endpoints.
 func (l *Localnet) supplierStakeYAML() string {
 	addr := l.Accounts.Supplier.Address
-	var b strings.Builder
-	fmt.Fprintf(&b, "owner_address: %s\noperator_address: %s\nstake_amount: %s\n", addr, addr, supplierStake)
-	fmt.Fprintf(&b, "default_rev_share_percent:\n  %s: 100\nservices:\n", addr)
-	var order []string
-	for _, e := range l.Endpoints {
-		if !contains(order, e.ServiceID) {
-			order = append(order, e.ServiceID)
-		}
-	}
-	for _, id := range order {
-		fmt.Fprintf(&b, "  - service_id: %q\n    endpoints:\n", id)
-		for _, e := range l.Endpoints {
-			if e.ServiceID == id {
-				fmt.Fprintf(&b, "      - publicly_exposed_url: %q\n        rpc_type: %s\n", e.URL, e.RPCType)
-			}
-		}
-	}
-	return b.String()
+	return supplierStakeYAML(addr, addr, l.Endpoints)
 }
 
 func (l *Localnet) writeFile(name, content string) (string, error) {
