@@ -36,12 +36,26 @@ type Chain struct {
 	// Accounts.PoorOperator), an operator whose balance can run out. 0 funds it like every
 	// other account (1,000,000 POKT).
 	PoorOperatorBalance uint64 `json:"poor_operator_balance_upokt,omitempty"`
+	// ApplicationStake is app1's stake in upokt. Default 1,000 POKT. The relay meter's budget
+	// per supplier and session is stake / num_suppliers_per_session / pending sessions.
+	ApplicationStake uint64 `json:"application_stake_upokt,omitempty"`
+	// NumSuppliersPerSession is x/session's num_suppliers_per_session. 0 keeps poktroll's
+	// default (15). The meter divides the app's stake by it, while settlement divides by the
+	// suppliers that actually claimed: their ratio is how far a supplier may overserve before
+	// the chain reports EventApplicationOverserviced.
+	NumSuppliersPerSession uint64 `json:"num_suppliers_per_session,omitempty"`
 }
 
 // upoktPrice is a gas price in upokt: a non-negative decimal amount.
 var upoktPrice = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?upokt$`)
 
+// defaultApplicationStake is app1's stake when Chain.ApplicationStake is 0 (1,000 POKT).
+const defaultApplicationStake = 1_000_000_000
+
 func (c Chain) withDefaults() Chain {
+	if c.ApplicationStake == 0 {
+		c.ApplicationStake = defaultApplicationStake
+	}
 	if c.BlockTime == 0 {
 		c.BlockTime = DefaultBlockTime
 	}
@@ -63,6 +77,9 @@ func (c Chain) Validate() error {
 	if c.PoorOperatorBalance != 0 && c.PoorOperatorBalance < minPoorOperatorBalance {
 		// Below this the operator cannot even publish its public key, so it could never sign.
 		errs = append(errs, fmt.Errorf("poor_operator_balance_upokt: must be 0 or at least %d, got %d", minPoorOperatorBalance, c.PoorOperatorBalance))
+	}
+	if c.ApplicationStake >= genesisBalanceUpokt {
+		errs = append(errs, fmt.Errorf("application_stake_upokt: must be below app1's genesis balance %d, got %d", uint64(genesisBalanceUpokt), c.ApplicationStake))
 	}
 	return errors.Join(errs...)
 }

@@ -15,8 +15,9 @@ import (
 
 // Genesis amounts, in upokt.
 const (
-	genesisBalance = "1000000000000upokt" // 1,000,000 POKT per account
-	validatorBond  = "900000000000upokt"
+	genesisBalance      = "1000000000000upokt" // 1,000,000 POKT per account
+	genesisBalanceUpokt = 1_000_000_000_000
+	validatorBond       = "900000000000upokt"
 )
 
 // initChain creates the validator home, the keys, the funded genesis and the node config.
@@ -135,6 +136,9 @@ func (l *Localnet) genesisEdits() []genesisEdit {
 		{"app_state.mint.params.inflation_min", zeroDec},
 		{"app_state.tokenomics.params.global_inflation_per_claim", json.Number("0")},
 	}...)
+	if l.Chain.NumSuppliersPerSession > 0 {
+		edits = append(edits, genesisEdit{"app_state.session.params.num_suppliers_per_session", u(l.Chain.NumSuppliersPerSession)})
+	}
 	if l.Chain.TargetNumRelays > 0 {
 		edits = append(edits, genesisEdit{"app_state.service.params.target_num_relays", u(l.Chain.TargetNumRelays)})
 	}

@@ -101,3 +101,31 @@ func (s Session) sharedParams() map[string]any {
 		"gateway_unbonding_period_sessions":     u(s.UnbondingSessions),
 	}
 }
+
+// UpdateParamUint64 sets one uint64 param of a poktroll module (such as "service",
+// "target_num_relays") through x/gov's authority with MsgUpdateParam, and returns the height
+// of the tx. Whether the change applies at once or at the next session start is the module's
+// rule: x/service applies target_num_relays at once, and difficulty follows at the next
+// settlement of a claim for each service.
+func (l *Localnet) UpdateParamUint64(ctx context.Context, module, name string, value uint64) (int64, error) {
+	if !contains(authorityMsgs, "/pocket."+module+".MsgUpdateParam") {
+		return 0, fmt.Errorf("localnet: update param: no authority grant for module %q", module)
+	}
+	tx, err := json.Marshal(map[string]any{"body": map[string]any{"messages": []any{map[string]any{
+		"@type": "/pocket." + module + ".MsgUpdateParam", "authority": GovAuthority(),
+		"name": name, "as_uint64": strconv.FormatUint(value, 10),
+	}}}})
+	if err != nil {
+		return 0, err
+	}
+	path, err := l.writeFile("update_"+module+"_"+name+".json", string(tx))
+	if err != nil {
+		return 0, err
+	}
+	res, err := l.SendTx(ctx, l.Accounts.Validator.Name, "authz", "exec", path)
+	if err != nil {
+		return 0, fmt.Errorf("localnet: update %s param %s: %w", module, name, err)
+	}
+	l.logf("%s param %s set to %d at height %d", module, name, value, res.Height)
+	return res.Height, nil
+}

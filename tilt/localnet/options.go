@@ -130,6 +130,11 @@ func (s Session) ClaimWindowClose(end int64) int64 {
 	return s.ClaimWindowOpen(end) + int64(s.ClaimWindowCloseOffset)
 }
 
+// ProofWindowOpen is the first block a proof for the session ending at end may land in.
+func (s Session) ProofWindowOpen(end int64) int64 {
+	return s.ClaimWindowClose(end) + int64(s.ProofWindowOpenOffset)
+}
+
 // ProofWindowClose is the last block a proof may land in.
 func (s Session) ProofWindowClose(end int64) int64 {
 	return s.ClaimWindowClose(end) + int64(s.ProofWindowOpenOffset) + int64(s.ProofWindowCloseOffset)

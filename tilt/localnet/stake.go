@@ -13,9 +13,8 @@ import (
 
 // Stakes, in upokt.
 const (
-	gatewayStake     = "100000000upokt"  // 100 POKT
-	applicationStake = "1000000000upokt" // 1,000 POKT
-	supplierStake    = "1000000000upokt" // 1,000 POKT
+	gatewayStake  = "100000000upokt"  // 100 POKT
+	supplierStake = "1000000000upokt" // 1,000 POKT
 )
 
 // SendTx broadcasts `pocketd tx <args…>` signed by the key from, and waits for its inclusion.
@@ -57,7 +56,7 @@ func (l *Localnet) stakeAll(ctx context.Context) error {
 		return err
 	}
 	app, err := l.writeFile("application_stake.yaml", fmt.Sprintf(
-		"stake_amount: %s\nservice_ids:\n  - %q\ngateway_addresses:\n  - %q\n", applicationStake, l.ServiceID, a.Gateway.Address))
+		"stake_amount: %dupokt\nservice_ids:\n  - %q\ngateway_addresses:\n  - %q\n", l.Chain.withDefaults().ApplicationStake, l.ServiceID, a.Gateway.Address))
 	if err != nil {
 		return err
 	}
