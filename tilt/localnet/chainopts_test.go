@@ -175,11 +175,21 @@ func TestSessionHistory(t *testing.T) {
 }
 
 func TestSupplierStakeYAMLOwnerOperator(t *testing.T) {
-	got := supplierStakeYAML("pokt1owner", "pokt1op", []Endpoint{{ServiceID: "a", RPCType: RPCTypeJSONRPC, URL: "http://127.0.0.1:1"}})
+	eps := []Endpoint{{ServiceID: "a", RPCType: RPCTypeJSONRPC, URL: "http://127.0.0.1:1"}}
+	// The owner's initial stake carries no services (poktroll v0.1.35 refuses them)...
+	if got, want := supplierStakeYAML("pokt1owner", "pokt1op", true, nil),
+		"owner_address: pokt1owner\noperator_address: pokt1op\nstake_amount: 1000000000upokt\n"; got != want {
+		t.Errorf("owner's stake config:\n%s\nwant:\n%s", got, want)
+	}
+	// ...and the operator's --services-only config no stake amount.
+	got := supplierStakeYAML("pokt1owner", "pokt1op", false, eps)
 	for _, want := range []string{"owner_address: pokt1owner\n", "operator_address: pokt1op\n", "  pokt1owner: 100\n", `service_id: "a"`} {
 		if !strings.Contains(got, want) {
-			t.Errorf("stake config lacks %q:\n%s", want, got)
+			t.Errorf("services config lacks %q:\n%s", want, got)
 		}
+	}
+	if strings.Contains(got, "stake_amount") {
+		t.Errorf("services config carries a stake amount:\n%s", got)
 	}
 }
 

@@ -17,6 +17,7 @@ const (
 	EventClaimSettled          = "pocket.tokenomics.EventClaimSettled"
 	EventClaimExpired          = "pocket.tokenomics.EventClaimExpired"
 	EventSupplierSlashed       = "pocket.tokenomics.EventSupplierSlashed"
+	EventClaimDiscarded        = "pocket.tokenomics.EventClaimDiscarded"
 	EventAppOverserviced       = "pocket.tokenomics.EventApplicationOverserviced"
 	ClaimProofStatusValidated  = 1 // pocket.proof.ClaimProofStatus VALIDATED
 	ClaimProofStatusInvalid    = 2 // pocket.proof.ClaimProofStatus INVALID
@@ -119,6 +120,10 @@ type Settlement struct {
 	ProofChecked   *Event `json:"proof_checked,omitempty"`
 	Settled        *Event `json:"settled,omitempty"`
 	Expired        *Event `json:"expired,omitempty"`
+	// Discarded is set when settlement failed and the chain dropped the claim unpaid (and
+	// unslashed): poktroll v0.1.35 does this to a supplier whose services are gone by then,
+	// such as one that unstaked (x/tokenomics/token_logic_module/distribution_supplier.go).
+	Discarded *Event `json:"discarded,omitempty"`
 }
 
 // NumRelays is the relay count of the settled claim (0 when it did not settle).
@@ -155,7 +160,15 @@ func (l *Localnet) WaitForSettlement(ctx context.Context, supplier string, sessi
 		}
 		for i := range evs {
 			e := evs[i]
-			if e.Attrs[attrSupplierOperator] != supplier || e.Attrs[attrSessionEndBlockHeight] != end {
+			if e.Attrs[attrSessionEndBlockHeight] != end {
+				continue
+			}
+			// A discarded claim names its supplier only inside the claim it carries.
+			if e.Type == EventClaimDiscarded && strings.Contains(e.Attrs["claim"], supplier) {
+				s.Discarded = &e
+				continue
+			}
+			if e.Attrs[attrSupplierOperator] != supplier {
 				continue
 			}
 			switch e.Type {
@@ -197,5 +210,6 @@ func (s Settlement) describe() string {
 	add("proof check", s.ProofChecked)
 	add("settled", s.Settled)
 	add("expired", s.Expired)
+	add("discarded", s.Discarded)
 	return strings.Join(parts, "; ")
 }

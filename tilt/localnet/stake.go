@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -23,7 +25,19 @@ func (l *Localnet) SendTx(ctx context.Context, from string, args ...string) (TxR
 		"--from", from, "--chain-id", l.ChainID, "--node", l.NodeRPC, "--yes", "--output", "json",
 		"--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", l.Chain.GasPrice)
 	full = append(full, keyringFlags...)
-	out, err := l.Pocketd(ctx, full...)
+	// A signer's previous tx is reported included a moment before the app's query state has
+	// it, and the CLI reads the account sequence from that state: retry that refusal only.
+	var out []byte
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := poll(wctx, "tx "+args[0]+" from "+from, 300*time.Millisecond, func(context.Context) (bool, error) {
+		var err error
+		out, err = l.Pocketd(ctx, full...)
+		if err != nil && strings.Contains(err.Error(), "account sequence mismatch") {
+			return false, err
+		}
+		return true, err
+	})
 	if err != nil {
 		return TxResult{}, err
 	}
@@ -106,7 +120,7 @@ func (l *Localnet) stakeAll(ctx context.Context) error {
 // supplierStakeYAML is supplier1's stake config: operator = owner, Options.Endpoints.
 func (l *Localnet) supplierStakeYAML() string {
 	addr := l.Accounts.Supplier.Address
-	return supplierStakeYAML(addr, addr, l.Endpoints)
+	return supplierStakeYAML(addr, addr, true, l.Endpoints)
 }
 
 func (l *Localnet) writeFile(name, content string) (string, error) {

@@ -9,23 +9,22 @@ import (
 
 // SupplierStake describes one MsgStakeSupplier for StakeSupplier.
 type SupplierStake struct {
-	// Owner signs the stake and pays it (stake and staking fee); it receives the rewards.
+	// Owner pays the stake and the staking fee and receives the rewards.
 	Owner Account
 	// Operator signs relays, claims and proofs and pays their fees. Default Owner.
 	Operator Account
-	// Endpoints are the services and URLs staked for. Restaking an existing supplier with
-	// fewer services removes the others from the next session on (poktroll requires the
-	// operator to sign a service change: see Restake).
+	// Endpoints are the services and URLs staked for.
 	Endpoints []Endpoint
-	// Restake signs with the operator instead of the owner, as poktroll requires for changing
-	// an existing supplier's services.
+	// Restake changes the services of an existing supplier (signed by the operator, as
+	// poktroll requires): services left out are removed from the next session on.
 	Restake bool
 }
 
-// StakeSupplier stakes (or restakes) a supplier with supplierStake upokt, all revenue to the
-// owner, and waits for the tx. When the operator differs from the owner and has no public key
-// on chain yet, the operator first sends 1upokt to the owner: a gateway verifies the relay
-// responses it signs against that key.
+// StakeSupplier stakes a new supplier with supplierStake upokt, all revenue to the owner, or
+// with Restake changes its services, and returns the last tx. poktroll v0.1.35 lets an owner
+// stake a new supplier only without services, and only the operator may set them; so when
+// the operator differs, the owner stakes and the operator then sets the services (which also
+// puts the operator's public key on chain, where gateways verify its relay signatures).
 func (l *Localnet) StakeSupplier(ctx context.Context, s SupplierStake) (TxResult, error) {
 	if s.Owner.Name == "" || s.Owner.Address == "" {
 		return TxResult{}, errors.New("localnet: stake supplier: owner is required")
@@ -41,21 +40,30 @@ func (l *Localnet) StakeSupplier(ctx context.Context, s SupplierStake) (TxResult
 			return TxResult{}, fmt.Errorf("localnet: stake supplier %s: %w", s.Operator.Name, err)
 		}
 	}
-	path, err := l.writeFile("stake_"+s.Operator.Name+".yaml", supplierStakeYAML(s.Owner.Address, s.Operator.Address, s.Endpoints))
-	if err != nil {
-		return TxResult{}, err
+	type step struct {
+		signer, config string
+		flags          []string
 	}
-	signer := s.Owner.Name
-	if s.Restake {
-		signer = s.Operator.Name
+	var steps []step
+	switch {
+	case s.Restake:
+		steps = []step{{s.Operator.Name, supplierStakeYAML(s.Owner.Address, s.Operator.Address, false, s.Endpoints), []string{"--services-only"}}}
+	case s.Operator.Address == s.Owner.Address:
+		steps = []step{{s.Owner.Name, supplierStakeYAML(s.Owner.Address, s.Operator.Address, true, s.Endpoints), nil}}
+	default:
+		steps = []step{
+			{s.Owner.Name, supplierStakeYAML(s.Owner.Address, s.Operator.Address, true, nil), []string{"--stake-only"}},
+			{s.Operator.Name, supplierStakeYAML(s.Owner.Address, s.Operator.Address, false, s.Endpoints), []string{"--services-only"}},
+		}
 	}
-	res, err := l.SendTx(ctx, signer, "supplier", "stake-supplier", "--config", path)
-	if err != nil {
-		return res, fmt.Errorf("localnet: stake supplier %s: %w", s.Operator.Name, err)
-	}
-	if s.Operator.Address != s.Owner.Address && !s.Restake {
-		if _, err := l.SendTx(ctx, s.Operator.Name, "bank", "send", s.Operator.Address, s.Owner.Address, "1upokt"); err != nil {
-			return res, fmt.Errorf("localnet: publish the public key of operator %s: %w", s.Operator.Name, err)
+	var res TxResult
+	for i, st := range steps {
+		path, err := l.writeFile(fmt.Sprintf("stake_%s_%d.yaml", s.Operator.Name, i), st.config)
+		if err != nil {
+			return res, err
+		}
+		if res, err = l.SendTx(ctx, st.signer, append([]string{"supplier", "stake-supplier", "--config", path}, st.flags...)...); err != nil {
+			return res, fmt.Errorf("localnet: stake supplier %s (signed by %s): %w", s.Operator.Name, st.signer, err)
 		}
 	}
 	l.logf("supplier %s (owner %s) staked with %d endpoint(s) at height %d", s.Operator.Address, s.Owner.Address, len(s.Endpoints), res.Height)
@@ -74,11 +82,18 @@ func (l *Localnet) UnstakeSupplier(ctx context.Context, operator Account) (TxRes
 	return res, nil
 }
 
-// supplierStakeYAML is the stake-supplier config: the endpoints grouped by service in the
-// order given, the whole revenue share to the owner.
-func supplierStakeYAML(owner, operator string, endpoints []Endpoint) string {
+// supplierStakeYAML is the stake-supplier config: the stake amount when withStake, then the
+// endpoints grouped by service in the order given (none: no services section), the whole
+// revenue share to the owner.
+func supplierStakeYAML(owner, operator string, withStake bool, endpoints []Endpoint) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "owner_address: %s\noperator_address: %s\nstake_amount: %s\n", owner, operator, supplierStake)
+	fmt.Fprintf(&b, "owner_address: %s\noperator_address: %s\n", owner, operator)
+	if withStake {
+		fmt.Fprintf(&b, "stake_amount: %s\n", supplierStake)
+	}
+	if len(endpoints) == 0 {
+		return b.String()
+	}
 	fmt.Fprintf(&b, "default_rev_share_percent:\n  %s: 100\nservices:\n", owner)
 	var order []string
 	for _, e := range endpoints {
