@@ -33,7 +33,7 @@ func (l *Localnet) RelayMiningDifficultyAt(ctx context.Context, service string, 
 			ServiceID    string `json:"service_id"`
 			NumRelaysEma string `json:"num_relays_ema"`
 			TargetHash   string `json:"target_hash"`
-		} `json:"relay_mining_difficulty"`
+		} `json:"relayMiningDifficulty"` // the response field's proto name, not snake_case
 	}
 	path := "/pokt-network/poktroll/service/relay_mining_difficulty/" + url.PathEscape(service) + "/at_height/" + strconv.FormatInt(height, 10)
 	if err := l.getJSON(ctx, l.APIURL, path, nil, &r); err != nil {

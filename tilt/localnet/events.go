@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Event type names the harness asserts on.
@@ -76,7 +77,17 @@ func (l *Localnet) BlockEvents(ctx context.Context, height int64) ([]Event, erro
 		} `json:"txs_results"`
 		FinalizeBlockEvents []abciEvent `json:"finalize_block_events"`
 	}
-	if err := l.cometRPC(ctx, "/block_results?height="+strconv.FormatInt(height, 10), &r); err != nil {
+	// CometBFT reports a height a moment before its results are stored: retry that only.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := poll(wctx, "results of block "+strconv.FormatInt(height, 10), 200*time.Millisecond, func(ctx context.Context) (bool, error) {
+		err := l.cometRPC(ctx, "/block_results?height="+strconv.FormatInt(height, 10), &r)
+		if err != nil && strings.Contains(err.Error(), "could not find results for height") {
+			return false, err
+		}
+		return true, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("block_results %d: %w", height, err)
 	}
 	var out []Event

@@ -52,7 +52,8 @@ func (l *Localnet) UpdateSessionParams(ctx context.Context, next Session) (int64
 	if err != nil {
 		return 0, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(lastJSONLine(out)))
+	// The CLI pretty-prints the params over many lines, after any notices.
+	dec := json.NewDecoder(bytes.NewReader(out[max(0, bytes.IndexByte(out, '{')):]))
 	dec.UseNumber()
 	var q struct {
 		Params map[string]any `json:"params"`

@@ -145,6 +145,9 @@ func heightOf(e *localnet.Event) int64 {
 // EventApplicationOverserviced for supplier in blocks from..to.
 func assertNoPenalty(t *testing.T, ctx context.Context, l *localnet.Localnet, supplier string, from, to int64) {
 	t.Helper()
+	if _, err := l.WaitHeight(ctx, to); err != nil {
+		t.Fatal(err)
+	}
 	evs, err := l.EventsBetween(ctx, from, to, localnet.EventSupplierSlashed, localnet.EventAppOverserviced)
 	if err != nil {
 		t.Fatal(err)
