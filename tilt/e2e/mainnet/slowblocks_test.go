@@ -41,6 +41,11 @@ func TestSlowBlocksNoDuplicateTxs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.close()
+	t.Cleanup(func() { // runs before the chain's Down above: the logs are still there
+		if t.Failed() {
+			t.Logf("our miner's log tail:\n%s", logTail(st.miner))
+		}
+	})
 	sup := slow.Accounts.Supplier.Address
 	first := freshSession(t, ctx, slow)
 	relayAll(t, ctx, slow, st, sup, 5)
