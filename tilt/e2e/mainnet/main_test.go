@@ -22,9 +22,9 @@ import (
 //	budget = stake / num_suppliers_per_session / pending sessions = 7.5e9 / 3 / 3 ≈ 833.3M upokt
 //	cost   = 1_984_126 × 42 ≈ 83.3M upokt → 10 relays per supplier and session
 //
-// Settlement caps a claim at stake / pending sessions / suppliers that claimed: 3× the
-// meter's budget when one supplier claims. The stake shrinks with every settled relay, and
-// the budget with it (about a third by the last test).
+// Settlement caps a claim at stake / pending sessions (2: no +1 there) / suppliers that
+// claimed: 4.5× the meter's budget when one supplier claims. The stake shrinks with every
+// settled relay, and the budget with it (about a fifth by the last test).
 const (
 	sharedCUPR     = 1_984_126
 	sharedAppStake = 7_500_000_000 // 7,500 POKT
