@@ -17,15 +17,43 @@ type Accounts struct {
 	Gateway      Account `json:"gateway"`
 	Application  Account `json:"application"`
 	Supplier     Account `json:"supplier"`
+	// Supplier2 is funded but not staked: tests stake it (StakeSupplier) when they need a
+	// supplier they may unstake or restake without disturbing supplier1.
+	Supplier2 Account `json:"supplier2"`
+	// PoorOperator (supplier3) is funded with Chain.PoorOperatorBalance and not staked: tests
+	// stake it as the operator of a supplier owned by Supplier2, so its balance only pays
+	// fees and can run out.
+	PoorOperator Account `json:"poor_operator"`
 }
 
 // all lists the accounts in the order they are created and funded.
 func (a Accounts) all() []Account {
-	return []Account{a.Validator, a.ServiceOwner, a.Gateway, a.Application, a.Supplier}
+	return []Account{a.Validator, a.ServiceOwner, a.Gateway, a.Application, a.Supplier, a.Supplier2, a.PoorOperator}
+}
+
+// set stores the i-th account of all() back.
+func (a *Accounts) set(i int, acct Account) {
+	switch i {
+	case 0:
+		a.Validator = acct
+	case 1:
+		a.ServiceOwner = acct
+	case 2:
+		a.Gateway = acct
+	case 3:
+		a.Application = acct
+	case 4:
+		a.Supplier = acct
+	case 5:
+		a.Supplier2 = acct
+	case 6:
+		a.PoorOperator = acct
+	}
 }
 
 // WellKnownAccounts returns the actors with the public test mnemonics of poktroll's config.yml
-// (validator1, app1, gateway1, supplier1; the service owner reuses source_owner_anvil's).
+// (validator1, app1, gateway1, supplier1, supplier2, supplier3; the service owner reuses
+// source_owner_anvil's).
 func WellKnownAccounts() Accounts {
 	return Accounts{
 		Validator: Account{Name: "validator1", Address: "",
@@ -38,6 +66,10 @@ func WellKnownAccounts() Accounts {
 			Mnemonic: "mention spy involve verb exercise fiction catalog order agent envelope mystery text defy sing royal fringe return face alpha knife wonder vocal virus drum"},
 		Supplier: Account{Name: "supplier1", Address: "pokt19a3t4yunp0dlpfjrp7qwnzwlrzd5fzs2gjaaaj",
 			Mnemonic: "cool industry busy tumble funny relax error state height like board wing goat emerge visual idle never unveil announce hill primary okay spatial frog"},
+		Supplier2: Account{Name: "supplier2",
+			Mnemonic: "peanut hen enroll meat legal have error input bulk later correct denial onion fossil wing excuse elephant object apology switch claim rare decide surface"},
+		PoorOperator: Account{Name: "supplier3",
+			Mnemonic: "client city senior tenant source soda spread buffalo shaft amused bar carbon keen off feel coral easily announce metal orphan sustain maple expand loop"},
 	}
 }
 

@@ -263,3 +263,18 @@ func (l *Localnet) Supplier(ctx context.Context, operator string) (SupplierInfo,
 	}
 	return s, nil
 }
+
+// ApplicationStake returns app's staked upokt (REST).
+func (l *Localnet) ApplicationStake(ctx context.Context, app string) (uint64, error) {
+	var r struct {
+		Application struct {
+			Stake struct {
+				Amount string `json:"amount"`
+			} `json:"stake"`
+		} `json:"application"`
+	}
+	if err := l.getJSON(ctx, l.APIURL, "/pokt-network/poktroll/application/application/"+app, nil, &r); err != nil {
+		return 0, fmt.Errorf("application %s: %w", app, err)
+	}
+	return strconv.ParseUint(r.Application.Stake.Amount, 10, 64)
+}

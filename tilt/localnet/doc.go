@@ -21,6 +21,13 @@
 // The well-known test accounts come from the public mnemonics in poktroll's config.yml, so
 // their addresses are the same on every run (see Accounts).
 //
+// # Mainnet-like chains
+// Options.Chain sets the block time, a gas price, the proof submission fee, target_num_relays
+// (difficulty above base), app1's stake, num_suppliers_per_session and a poor operator's
+// balance. StakeSupplier/UnstakeSupplier change suppliers other than supplier1 while the chain
+// runs, and UpdateSessionParams changes the windows through x/gov's authority (an authz grant
+// to the validator key in genesis), returning the height the change takes effect at.
+//
 // # Processes
 // Every process Up starts is recorded in Dir/pids (PID, binary, listen addresses) and in the
 // state file Dir/localnet.json. Down stops exactly those processes — checking that each PID

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Event type names the harness asserts on.
@@ -16,6 +17,9 @@ const (
 	EventProofValidityChecked  = "pocket.proof.EventProofValidityChecked"
 	EventClaimSettled          = "pocket.tokenomics.EventClaimSettled"
 	EventClaimExpired          = "pocket.tokenomics.EventClaimExpired"
+	EventSupplierSlashed       = "pocket.tokenomics.EventSupplierSlashed"
+	EventClaimDiscarded        = "pocket.tokenomics.EventClaimDiscarded"
+	EventAppOverserviced       = "pocket.tokenomics.EventApplicationOverserviced"
 	ClaimProofStatusValidated  = 1 // pocket.proof.ClaimProofStatus VALIDATED
 	ClaimProofStatusInvalid    = 2 // pocket.proof.ClaimProofStatus INVALID
 	attrSupplierOperator       = "supplier_operator_address"
@@ -73,7 +77,17 @@ func (l *Localnet) BlockEvents(ctx context.Context, height int64) ([]Event, erro
 		} `json:"txs_results"`
 		FinalizeBlockEvents []abciEvent `json:"finalize_block_events"`
 	}
-	if err := l.cometRPC(ctx, "/block_results?height="+strconv.FormatInt(height, 10), &r); err != nil {
+	// CometBFT reports a height a moment before its results are stored: retry that only.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := poll(wctx, "results of block "+strconv.FormatInt(height, 10), 200*time.Millisecond, func(ctx context.Context) (bool, error) {
+		err := l.cometRPC(ctx, "/block_results?height="+strconv.FormatInt(height, 10), &r)
+		if err != nil && strings.Contains(err.Error(), "could not find results for height") {
+			return false, err
+		}
+		return true, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("block_results %d: %w", height, err)
 	}
 	var out []Event
@@ -84,6 +98,24 @@ func (l *Localnet) BlockEvents(ctx context.Context, height int64) ([]Event, erro
 	}
 	for _, a := range r.FinalizeBlockEvents {
 		out = append(out, a.decode(height, -1))
+	}
+	return out, nil
+}
+
+// EventsBetween returns the events of the given types in blocks from..to (inclusive), in
+// block order; no types means every event.
+func (l *Localnet) EventsBetween(ctx context.Context, from, to int64, types ...string) ([]Event, error) {
+	var out []Event
+	for h := from; h <= to; h++ {
+		evs, err := l.BlockEvents(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range evs {
+			if len(types) == 0 || contains(types, e.Type) {
+				out = append(out, e)
+			}
+		}
 	}
 	return out, nil
 }
@@ -99,6 +131,10 @@ type Settlement struct {
 	ProofChecked   *Event `json:"proof_checked,omitempty"`
 	Settled        *Event `json:"settled,omitempty"`
 	Expired        *Event `json:"expired,omitempty"`
+	// Discarded is set when settlement failed and the chain dropped the claim unpaid (and
+	// unslashed): poktroll v0.1.35 does this to a supplier whose services are gone by then,
+	// such as one that unstaked (x/tokenomics/token_logic_module/distribution_supplier.go).
+	Discarded *Event `json:"discarded,omitempty"`
 }
 
 // NumRelays is the relay count of the settled claim (0 when it did not settle).
@@ -123,7 +159,7 @@ var ErrNoClaim = errors.New("no claim was created for the session")
 // descriptive error when the claim did not settle (expired, invalid proof).
 func (l *Localnet) WaitForSettlement(ctx context.Context, supplier string, sessionEnd int64) (Settlement, error) {
 	s := Settlement{Supplier: supplier, SessionEnd: sessionEnd}
-	last := l.Session.SettlementHeight(sessionEnd)
+	last := l.SessionAt(sessionEnd).SettlementHeight(sessionEnd)
 	if _, err := l.WaitHeight(ctx, last); err != nil {
 		return s, err
 	}
@@ -135,7 +171,15 @@ func (l *Localnet) WaitForSettlement(ctx context.Context, supplier string, sessi
 		}
 		for i := range evs {
 			e := evs[i]
-			if e.Attrs[attrSupplierOperator] != supplier || e.Attrs[attrSessionEndBlockHeight] != end {
+			if e.Attrs[attrSessionEndBlockHeight] != end {
+				continue
+			}
+			// A discarded claim names its supplier only inside the claim it carries.
+			if e.Type == EventClaimDiscarded && strings.Contains(e.Attrs["claim"], supplier) {
+				s.Discarded = &e
+				continue
+			}
+			if e.Attrs[attrSupplierOperator] != supplier {
 				continue
 			}
 			switch e.Type {
@@ -177,5 +221,6 @@ func (s Settlement) describe() string {
 	add("proof check", s.ProofChecked)
 	add("settled", s.Settled)
 	add("expired", s.Expired)
+	add("discarded", s.Discarded)
 	return strings.Join(parts, "; ")
 }

@@ -5,16 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // Genesis amounts, in upokt.
 const (
-	genesisBalance = "1000000000000upokt" // 1,000,000 POKT per account
-	validatorBond  = "900000000000upokt"
+	genesisBalance      = "1000000000000upokt" // 1,000,000 POKT per account
+	genesisBalanceUpokt = 1_000_000_000_000
+	validatorBond       = "900000000000upokt"
 )
 
 // initChain creates the validator home, the keys, the funded genesis and the node config.
@@ -37,8 +40,10 @@ func (l *Localnet) initChain(ctx context.Context) error {
 		if a.Address != "" && a.Address != key.Address {
 			return fmt.Errorf("keys add %s: got address %s, want %s", a.Name, key.Address, a.Address)
 		}
-		l.setAddress(i, key.Address)
-		if _, err := l.Pocketd(ctx, append([]string{"genesis", "add-genesis-account", a.Name, genesisBalance}, keyringFlags...)...); err != nil {
+		a.Address = key.Address
+		l.Accounts.set(i, a)
+		amount := l.Chain.genesisAmount(a, l.Accounts.PoorOperator)
+		if _, err := l.Pocketd(ctx, append([]string{"genesis", "add-genesis-account", a.Name, amount}, keyringFlags...)...); err != nil {
 			return err
 		}
 	}
@@ -57,21 +62,6 @@ func (l *Localnet) initChain(ctx context.Context) error {
 	return l.writeNodeConfig()
 }
 
-func (l *Localnet) setAddress(i int, addr string) {
-	switch i {
-	case 0:
-		l.Accounts.Validator.Address = addr
-	case 1:
-		l.Accounts.ServiceOwner.Address = addr
-	case 2:
-		l.Accounts.Gateway.Address = addr
-	case 3:
-		l.Accounts.Application.Address = addr
-	case 4:
-		l.Accounts.Supplier.Address = addr
-	}
-}
-
 // lastJSONLine returns the last line of out that looks like a JSON object (some pocketd
 // commands print notices before their JSON).
 func lastJSONLine(out []byte) []byte {
@@ -87,8 +77,7 @@ func lastJSONLine(out []byte) []byte {
 // zeroDec is a cosmos LegacyDec zero.
 const zeroDec = "0.000000000000000000"
 
-// editGenesis applies the test parameters: short sessions, a proof for every claim, no
-// inflation (balances change only through relay rewards).
+// editGenesis applies the test parameters (applyGenesis) to the chain home's genesis.json.
 func (l *Localnet) editGenesis() error {
 	path := filepath.Join(l.Home, "config", "genesis.json")
 	b, err := os.ReadFile(path)
@@ -101,39 +90,59 @@ func (l *Localnet) editGenesis() error {
 	if err := dec.Decode(&g); err != nil {
 		return fmt.Errorf("parse genesis: %w", err)
 	}
-	u := func(v uint64) string { return strconv.FormatUint(v, 10) } // uint64 params are JSON strings
-	s := l.Session
-	edits := []struct {
-		path  string
-		value any
-	}{
-		{"app_state.shared.params.num_blocks_per_session", u(s.NumBlocksPerSession)},
-		{"app_state.shared.params.grace_period_end_offset_blocks", u(s.GracePeriodEndOffset)},
-		{"app_state.shared.params.claim_window_open_offset_blocks", u(s.ClaimWindowOpenOffset)},
-		{"app_state.shared.params.claim_window_close_offset_blocks", u(s.ClaimWindowCloseOffset)},
-		{"app_state.shared.params.proof_window_open_offset_blocks", u(s.ProofWindowOpenOffset)},
-		{"app_state.shared.params.proof_window_close_offset_blocks", u(s.ProofWindowCloseOffset)},
-		{"app_state.shared.params.supplier_unbonding_period_sessions", u(s.UnbondingSessions)},
-		{"app_state.shared.params.application_unbonding_period_sessions", u(s.UnbondingSessions)},
-		{"app_state.shared.params.gateway_unbonding_period_sessions", u(s.UnbondingSessions)},
-		{"app_state.proof.params.proof_request_probability", json.Number("1")},
-		{"app_state.proof.params.proof_requirement_threshold.amount", "0"},
-		{"app_state.mint.minter.inflation", zeroDec},
-		{"app_state.mint.params.inflation_rate_change", zeroDec},
-		{"app_state.mint.params.inflation_max", zeroDec},
-		{"app_state.mint.params.inflation_min", zeroDec},
-		{"app_state.tokenomics.params.global_inflation_per_claim", json.Number("0")},
-	}
-	for _, e := range edits {
-		if err := setPath(g, e.path, e.value); err != nil {
-			return fmt.Errorf("edit genesis: %w", err)
-		}
+	if err := l.applyGenesis(g); err != nil {
+		return fmt.Errorf("edit genesis: %w", err)
 	}
 	out, err := json.MarshalIndent(g, "", " ")
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, out, 0o644)
+}
+
+// applyGenesis sets short sessions, a proof for every claim, no inflation (balances change
+// only through relay rewards), Chain's fee and difficulty knobs, and the authz grants that let
+// the validator key update params (authority.go).
+func (l *Localnet) applyGenesis(g map[string]any) error {
+	for _, e := range l.genesisEdits() {
+		if err := setPath(g, e.path, e.value); err != nil {
+			return err
+		}
+	}
+	return addAuthorityGrants(g, l.Accounts.Validator.Address)
+}
+
+// genesisEdit is one dotted path of genesis.json and its new value.
+type genesisEdit struct {
+	path  string
+	value any
+}
+
+// genesisEdits are the test parameters for Session and Chain.
+func (l *Localnet) genesisEdits() []genesisEdit {
+	u := func(v uint64) string { return strconv.FormatUint(v, 10) } // uint64 params are JSON strings
+	shared := l.Session.sharedParams()
+	var edits []genesisEdit
+	for _, k := range slices.Sorted(maps.Keys(shared)) {
+		edits = append(edits, genesisEdit{"app_state.shared.params." + k, shared[k]})
+	}
+	edits = append(edits, []genesisEdit{
+		{"app_state.proof.params.proof_request_probability", json.Number("1")},
+		{"app_state.proof.params.proof_requirement_threshold.amount", "0"},
+		{"app_state.proof.params.proof_submission_fee.amount", u(l.Chain.ProofSubmissionFee)},
+		{"app_state.mint.minter.inflation", zeroDec},
+		{"app_state.mint.params.inflation_rate_change", zeroDec},
+		{"app_state.mint.params.inflation_max", zeroDec},
+		{"app_state.mint.params.inflation_min", zeroDec},
+		{"app_state.tokenomics.params.global_inflation_per_claim", json.Number("0")},
+	}...)
+	if l.Chain.NumSuppliersPerSession > 0 {
+		edits = append(edits, genesisEdit{"app_state.session.params.num_suppliers_per_session", u(l.Chain.NumSuppliersPerSession)})
+	}
+	if l.Chain.TargetNumRelays > 0 {
+		edits = append(edits, genesisEdit{"app_state.service.params.target_num_relays", u(l.Chain.TargetNumRelays)})
+	}
+	return edits
 }
 
 // setPath sets a dotted path in a decoded JSON document; every parent must exist, so a renamed

@@ -40,12 +40,16 @@ type Localnet struct {
 	BackendURL    string `json:"backend_url,omitempty"`
 	RelayMinerURL string `json:"relay_miner_url,omitempty"`
 
+	// Chain is the mainnet-like knobs the chain runs with (Options.Chain after defaults).
+	Chain                Chain      `json:"chain"`
 	ServiceID            string     `json:"service_id"`
 	ComputeUnitsPerRelay uint64     `json:"compute_units_per_relay"`
 	Endpoints            []Endpoint `json:"endpoints"`
 	Session              Session    `json:"session"`
-	Accounts             Accounts   `json:"accounts"`
-	Procs                []*Proc    `json:"processes"`
+	// SessionHistory lists the session param changes made by UpdateSessionParams, oldest first.
+	SessionHistory []SessionEpoch `json:"session_history,omitempty"`
+	Accounts       Accounts       `json:"accounts"`
+	Procs          []*Proc        `json:"processes"`
 	// Ours is our relayer and miner when StartOurs ran.
 	Ours *Ours `json:"ours,omitempty"`
 
@@ -78,7 +82,7 @@ func Up(ctx context.Context, opts Options) (*Localnet, error) {
 	}
 	l := &Localnet{
 		Dir: dir, Home: filepath.Join(dir, "pocketd"), ChainID: o.ChainID, Ports: o.Ports,
-		ServiceID: o.ServiceID, ComputeUnitsPerRelay: o.ComputeUnitsPerRelay, Session: o.Session,
+		ServiceID: o.ServiceID, ComputeUnitsPerRelay: o.ComputeUnitsPerRelay, Session: o.Session, Chain: o.Chain,
 		Accounts: WellKnownAccounts(), log: o.Log, detach: o.Detach, http: newHTTPClient(),
 	}
 	if err := l.up(ctx, o); err != nil {
@@ -222,6 +226,7 @@ func mergeMnemonics(a Accounts) Accounts {
 	w := WellKnownAccounts()
 	a.Validator.Mnemonic, a.ServiceOwner.Mnemonic = w.Validator.Mnemonic, w.ServiceOwner.Mnemonic
 	a.Gateway.Mnemonic, a.Application.Mnemonic, a.Supplier.Mnemonic = w.Gateway.Mnemonic, w.Application.Mnemonic, w.Supplier.Mnemonic
+	a.Supplier2.Mnemonic, a.PoorOperator.Mnemonic = w.Supplier2.Mnemonic, w.PoorOperator.Mnemonic
 	return a
 }
 

@@ -19,7 +19,9 @@ func TestMain(m *testing.M) {
 	if addr := os.Getenv(helperEnv); addr != "" {
 		os.Exit(helperServer(addr))
 	}
-	goleak.VerifyTestMain(m)
+	// poktroll's and cosmos-sdk's types (txs.go, difficulty.go) pull in grpc-web, whose timer
+	// package starts a goroutine at init that never stops.
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction("github.com/desertbit/timer.timerRoutine"))
 }
 
 func helperServer(addr string) int {

@@ -51,8 +51,8 @@ func editTOML(path string, edits []tomlEdit) error {
 
 func quote(s string) string { return strconv.Quote(s) }
 
-// writeNodeConfig binds everything to loopback on the chosen ports, sets 1 s blocks, raises the
-// body limits proofs need, and sets zero gas prices.
+// writeNodeConfig binds everything to loopback on the chosen ports, sets the block time, raises
+// the body limits proofs need, and sets the minimum gas price (Chain).
 func (l *Localnet) writeNodeConfig() error {
 	cfg := filepath.Join(l.Home, "config")
 	loop := func(scheme string, port int) string { return quote(scheme + "127.0.0.1:" + strconv.Itoa(port)) }
@@ -66,15 +66,15 @@ func (l *Localnet) writeNodeConfig() error {
 		{"p2p", "addr_book_strict", "false"},
 		{"p2p", "allow_duplicate_ip", "true"},
 		{"mempool", "max_tx_bytes", "100000000"},
-		{"consensus", "timeout_propose", quote("1s")},
-		{"consensus", "timeout_commit", quote("1s")},
+		{"consensus", "timeout_propose", quote(l.Chain.BlockTime.String())},
+		{"consensus", "timeout_commit", quote(l.Chain.BlockTime.String())},
 		{"instrumentation", "prometheus", "false"},
 		{"instrumentation", "prometheus_listen_addr", quote("127.0.0.1:0")},
 	}); err != nil {
 		return err
 	}
 	if err := editTOML(filepath.Join(cfg, "app.toml"), []tomlEdit{
-		{"", "minimum-gas-prices", quote("0upokt")},
+		{"", "minimum-gas-prices", quote(l.Chain.GasPrice)},
 		{"", "pruning", quote("nothing")},
 		{"api", "enable", "true"},
 		{"api", "swagger", "false"},

@@ -43,6 +43,9 @@ type Options struct {
 	// Endpoints are supplier1's staked endpoints. Default: one JSON_RPC endpoint for ServiceID
 	// at the reference relay miner's URL (http://127.0.0.1:<Ports.RelayMiner>).
 	Endpoints []Endpoint
+	// Chain holds the mainnet-like knobs (block time, fees, difficulty, a poor operator). The
+	// zero value is the fast, free chain every e2e package used so far.
+	Chain Chain
 	// Redis starts a redis-server on Ports.Redis.
 	Redis bool
 	// Backend starts tilt/backend-server on Ports.Backend.
@@ -127,6 +130,11 @@ func (s Session) ClaimWindowClose(end int64) int64 {
 	return s.ClaimWindowOpen(end) + int64(s.ClaimWindowCloseOffset)
 }
 
+// ProofWindowOpen is the first block a proof for the session ending at end may land in.
+func (s Session) ProofWindowOpen(end int64) int64 {
+	return s.ClaimWindowClose(end) + int64(s.ProofWindowOpenOffset)
+}
+
 // ProofWindowClose is the last block a proof may land in.
 func (s Session) ProofWindowClose(end int64) int64 {
 	return s.ClaimWindowClose(end) + int64(s.ProofWindowOpenOffset) + int64(s.ProofWindowCloseOffset)
@@ -184,6 +192,10 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ComputeUnitsPerRelay == 0 {
 		o.ComputeUnitsPerRelay = 1
+	}
+	o.Chain = o.Chain.withDefaults()
+	if err := o.Chain.Validate(); err != nil {
+		return o, fmt.Errorf("localnet: chain: %w", err)
 	}
 	if o.RelayMiner {
 		o.Backend = true

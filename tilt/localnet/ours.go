@@ -70,15 +70,16 @@ func (l *Localnet) StartOurs(ctx context.Context, bin string, relayerPort int) (
 	return ours, l.save()
 }
 
-// oursConfigs returns the config files of our relayer (serving on addr) and miner. Both expect
-// a block every second (pocket_node.block_time: 1s), as the localnet chain produces them.
+// oursConfigs returns the config files of our relayer (serving on addr) and miner. Both carry
+// the chain's block time (pocket_node.block_time) and the miner pays its gas price.
 func (l *Localnet) oursConfigs(addr, relayerOps, minerOps string) (relayerCfg, minerCfg string) {
+	c := l.Chain.withDefaults() // a state file from before Chain existed has none
 	common := fmt.Sprintf(`redis: {url: %q, key_prefix: localnet}
-pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true, block_time: 1s}
+pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true, block_time: %s}
 keys:
   keyring: {backend: test, dir: %q, key_names: [%s]}
 logging: {level: info, format: console}
-`, l.RedisURL, l.RPCURL, l.GRPCAddr, l.Home, l.Accounts.Supplier.Name)
+`, l.RedisURL, l.RPCURL, l.GRPCAddr, c.BlockTime, l.Home, l.Accounts.Supplier.Name)
 	relayerCfg = common + fmt.Sprintf(`listen_addr: %s
 services:
   %s:
@@ -93,11 +94,11 @@ shutdown_timeout: 10s
 	minerCfg = common + fmt.Sprintf(`replica_id: localnet-miner-1
 leader: {lease_ttl: 6s, renew_interval: 2s, heartbeat_interval: 2s}
 consumer: {block_timeout: 500ms, reclaim_idle: 5s, reclaim_interval: 2s}
-tx: {chain_id: %s, confirm_timeout: 10s}
+tx: {chain_id: %s, confirm_timeout: 10s, gas_prices: %s}
 sessions: {supplier_recheck: 30s}
 metrics: {enabled: true, addr: %s}
 health: {addr: %s}
 shutdown_timeout: 20s
-`, l.ChainID, minerOps, minerOps)
+`, l.ChainID, c.GasPrice, minerOps, minerOps)
 	return relayerCfg, minerCfg
 }

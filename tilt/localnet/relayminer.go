@@ -48,10 +48,14 @@ func (l *Localnet) StartRelayMiner(ctx context.Context) error {
 	addr := "127.0.0.1:" + strconv.Itoa(l.Ports.RelayMiner)
 	ctx, cancel := context.WithTimeout(ctx, relayMinerStartTimeout)
 	defer cancel()
-	if _, err := l.StartProcess(ctx, ProcessSpec{Name: "relayminer", Binary: l.PocketdPath, Addrs: []string{addr}, Args: []string{
+	args := []string{
 		"relayminer", "start", "--config", cfg, "--home", l.Home, "--keyring-backend", "test", "--chain-id", l.ChainID,
 		"--grpc-insecure=true", "--log_level", "info",
-	}}); err != nil {
+	}
+	if l.Chain.GasPrice != DefaultGasPrice { // its claims and proofs must pay the node's minimum
+		args = append(args, "--gas-prices", l.Chain.GasPrice)
+	}
+	if _, err := l.StartProcess(ctx, ProcessSpec{Name: "relayminer", Binary: l.PocketdPath, Addrs: []string{addr}, Args: args}); err != nil {
 		return err
 	}
 	l.RelayMinerURL = "http://" + addr
@@ -76,8 +80,12 @@ var relayOK = regexp.MustCompile(`Request \d+: Status code 200,|Backend response
 // RelayArgs returns the argument list of `pocketd relayminer relay` that sends count relays
 // with payload from app1 to supplier1 at endpoint (the staked URL when empty).
 func (l *Localnet) RelayArgs(payload string, count int, endpoint string) []string {
+	return l.relayArgs(l.Accounts.Supplier.Address, payload, count, endpoint)
+}
+
+func (l *Localnet) relayArgs(supplier, payload string, count int, endpoint string) []string {
 	args := []string{"relayminer", "relay",
-		"--app", l.Accounts.Application.Address, "--supplier", l.Accounts.Supplier.Address,
+		"--app", l.Accounts.Application.Address, "--supplier", supplier,
 		"--node", l.NodeRPC, "--grpc-addr", l.GRPCAddr, "--grpc-insecure=true",
 		"--keyring-backend", "test", "--home", l.Home,
 		"--payload", payload, "--count", strconv.Itoa(count)}
@@ -91,7 +99,12 @@ func (l *Localnet) RelayArgs(payload string, count int, endpoint string) []strin
 // signature verified) and counts the successes. The client exits 0 even when relays fail, so
 // callers assert on Succeeded.
 func (l *Localnet) Relay(ctx context.Context, payload string, count int, endpoint string) (RelayResult, error) {
-	args := l.RelayArgs(payload, count, endpoint)
+	return l.RelayTo(ctx, l.Accounts.Supplier.Address, payload, count, endpoint)
+}
+
+// RelayTo is Relay to the supplier operated by supplier (any supplier in app1's session).
+func (l *Localnet) RelayTo(ctx context.Context, supplier, payload string, count int, endpoint string) (RelayResult, error) {
+	args := l.relayArgs(supplier, payload, count, endpoint)
 	out, err := l.pocketdCombined(ctx, args...)
 	res := RelayResult{Sent: count, Output: string(out)}
 	res.Succeeded = len(relayOK.FindAllIndex(out, -1))

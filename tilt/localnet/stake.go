@@ -8,24 +8,36 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 )
 
 // Stakes, in upokt.
 const (
-	gatewayStake     = "100000000upokt"  // 100 POKT
-	applicationStake = "1000000000upokt" // 1,000 POKT
-	supplierStake    = "1000000000upokt" // 1,000 POKT
+	gatewayStake  = "100000000upokt"  // 100 POKT
+	supplierStake = "1000000000upokt" // 1,000 POKT
 )
 
 // SendTx broadcasts `pocketd tx <args…>` signed by the key from, and waits for its inclusion.
 func (l *Localnet) SendTx(ctx context.Context, from string, args ...string) (TxResult, error) {
 	full := append(append([]string{"tx"}, args...),
 		"--from", from, "--chain-id", l.ChainID, "--node", l.NodeRPC, "--yes", "--output", "json",
-		"--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", "0upokt")
+		"--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", l.Chain.GasPrice)
 	full = append(full, keyringFlags...)
-	out, err := l.Pocketd(ctx, full...)
+	// A signer's previous tx is reported included a moment before the app's query state has
+	// it, and the CLI reads the account sequence from that state: retry that refusal only.
+	var out []byte
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := poll(wctx, "tx "+args[0]+" from "+from, 300*time.Millisecond, func(context.Context) (bool, error) {
+		var err error
+		out, err = l.Pocketd(ctx, full...)
+		if err != nil && strings.Contains(err.Error(), "account sequence mismatch") {
+			return false, err
+		}
+		return true, err
+	})
 	if err != nil {
 		return TxResult{}, err
 	}
@@ -58,7 +70,7 @@ func (l *Localnet) stakeAll(ctx context.Context) error {
 		return err
 	}
 	app, err := l.writeFile("application_stake.yaml", fmt.Sprintf(
-		"stake_amount: %s\nservice_ids:\n  - %q\ngateway_addresses:\n  - %q\n", applicationStake, l.ServiceID, a.Gateway.Address))
+		"stake_amount: %dupokt\nservice_ids:\n  - %q\ngateway_addresses:\n  - %q\n", l.Chain.withDefaults().ApplicationStake, l.ServiceID, a.Gateway.Address))
 	if err != nil {
 		return err
 	}
@@ -105,28 +117,10 @@ func (l *Localnet) stakeAll(ctx context.Context) error {
 	return g.Wait()
 }
 
-// supplierStakeYAML lists the endpoints grouped by service, in the order given, with the whole
-// revenue share to the owner (= operator).
+// supplierStakeYAML is supplier1's stake config: operator = owner, Options.Endpoints.
 func (l *Localnet) supplierStakeYAML() string {
 	addr := l.Accounts.Supplier.Address
-	var b strings.Builder
-	fmt.Fprintf(&b, "owner_address: %s\noperator_address: %s\nstake_amount: %s\n", addr, addr, supplierStake)
-	fmt.Fprintf(&b, "default_rev_share_percent:\n  %s: 100\nservices:\n", addr)
-	var order []string
-	for _, e := range l.Endpoints {
-		if !contains(order, e.ServiceID) {
-			order = append(order, e.ServiceID)
-		}
-	}
-	for _, id := range order {
-		fmt.Fprintf(&b, "  - service_id: %q\n    endpoints:\n", id)
-		for _, e := range l.Endpoints {
-			if e.ServiceID == id {
-				fmt.Fprintf(&b, "      - publicly_exposed_url: %q\n        rpc_type: %s\n", e.URL, e.RPCType)
-			}
-		}
-	}
-	return b.String()
+	return supplierStakeYAML(addr, addr, true, l.Endpoints)
 }
 
 func (l *Localnet) writeFile(name, content string) (string, error) {

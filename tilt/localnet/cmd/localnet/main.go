@@ -71,6 +71,12 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	bin := fs.String("bin", "bin/pocket-relay-miner", "the pocket-relay-miner binary for -ours (make build)")
 	blocks := fs.Uint64("session-blocks", localnet.DefaultSession().NumBlocksPerSession, "blocks per session")
 	timeout := fs.Duration("timeout", 45*time.Minute, "give up after this long (includes a cold pocketd build)")
+	var chain localnet.Chain
+	fs.DurationVar(&chain.BlockTime, "block-time", localnet.DefaultBlockTime, "time between blocks")
+	fs.StringVar(&chain.GasPrice, "gas-price", localnet.DefaultGasPrice, "node minimum gas price, paid by every harness tx (e.g. 0.001upokt)")
+	fs.Uint64Var(&chain.ProofSubmissionFee, "proof-fee", 0, "proof_submission_fee in upokt")
+	fs.Uint64Var(&chain.TargetNumRelays, "target-num-relays", 0, "service target_num_relays (0: poktroll's default; small values raise the difficulty)")
+	fs.Uint64Var(&chain.PoorOperatorBalance, "poor-operator-balance", 0, "genesis balance of supplier3 in upokt (0: like every account)")
 	var ports localnet.Ports
 	fs.IntVar(&ports.RPC, "rpc-port", 0, "CometBFT RPC port (0 = a free one)")
 	fs.IntVar(&ports.GRPC, "grpc-port", 0, "Cosmos gRPC port (0 = a free one)")
@@ -100,7 +106,7 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	l, err := localnet.Up(ctx, localnet.Options{
 		Dir: *dir, Redis: *redis, Backend: *backend || *ours, RelayMiner: *relayMiner, Detach: true,
-		Session: sess, Endpoints: endpoints, Log: stderr,
+		Session: sess, Endpoints: endpoints, Log: stderr, Chain: chain,
 	})
 	if err != nil {
 		return err
