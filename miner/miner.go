@@ -13,6 +13,7 @@ import (
 
 	"github.com/shannon-ops/pocket-relay-miner/keys"
 	"github.com/shannon-ops/pocket-relay-miner/leader"
+	"github.com/shannon-ops/pocket-relay-miner/query"
 	"github.com/shannon-ops/pocket-relay-miner/transport"
 	"github.com/shannon-ops/pocket-relay-miner/tx"
 )
@@ -95,6 +96,11 @@ func New(cfg Config, d Deps) (*Miner, error) {
 	}
 	if cfg.RestartBackoff <= 0 {
 		cfg.RestartBackoff = DefaultRestartBackoff
+	}
+	// The relays a proof carries are checked as the chain checks them (VerifyProofRelay),
+	// which parses their pokt addresses.
+	if err := query.SetAccountPrefix(); err != nil {
+		return nil, fmt.Errorf("miner: %w", err)
 	}
 	log := d.Log.With().Str("replica", cfg.ReplicaID).Logger()
 	store, err := NewStateStore(d.Redis, d.Keys, StateStoreConfig{BlockTime: cfg.BlockTime, TTLSessions: cfg.StateTTLSessions})

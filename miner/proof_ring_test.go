@@ -17,6 +17,8 @@ import (
 	sessiontypes "github.com/pokt-network/poktroll/x/session/types"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+
+	"github.com/shannon-ops/pocket-relay-miner/query"
 )
 
 // ringChain is the runner rig's chain with the application data the proof check reads.
@@ -93,6 +95,9 @@ func ringSignedRelay(t *testing.T, op string, h *sessiontypes.SessionHeader, app
 // is counted as proofs_total{outcome="ring_rejected"}. A good relay's proof is sent, and so is
 // one whose ring cannot be built (not sending would make the slash certain).
 func TestProofRelayIsCheckedWithRingGo(t *testing.T) {
+	if err := query.SetAccountPrefix(); err != nil { // pokt addresses, as miner.New sets up
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ corrupt, down bool }{{false, false}, {true, false}, {true, true}} {
 		corrupt := tc.corrupt && !tc.down // unchecked when the ring cannot be built: sent
 		t.Run(fmt.Sprintf("corrupt=%v/chain_down=%v", tc.corrupt, tc.down), func(t *testing.T) {

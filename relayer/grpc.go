@@ -43,7 +43,6 @@ import (
 // grpcMaxMessage bounds one length-prefixed message in a request body.
 const grpcMaxMessage = 64 << 20
 
-
 // serveGRPC forwards one gRPC call and answers it with one signed RelayResponse.
 func (s *Server) serveGRPC(w http.ResponseWriter, r *http.Request, svc *service, signer Signer, sb StreamBackend, req *servicetypes.RelayRequest, hr *sdktypes.POKTHTTPRequest, job *postJob) {
 	h := req.Meta.SessionHeader

@@ -232,7 +232,7 @@ func optimistic(f *fixture) { f.cfg.Services[testService].ValidationMode = confi
 
 func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	t.Helper()
-	if err := setAccountPrefix(); err != nil {
+	if err := query.SetAccountPrefix(); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, appKey: key("app"), gwKey: key("gateway"), supKey: key("supplier"), otherSupKey: key("other")}

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/shannon-ops/pocket-relay-miner/config"
+	"github.com/shannon-ops/pocket-relay-miner/query"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
 )
 
@@ -66,7 +67,7 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 	if d.Chain == nil || d.Heights == nil || d.Keys == nil || d.Verifier == nil || d.Meter == nil || d.Publisher == nil || d.Registerer == nil {
 		return nil, errors.New("relayer: missing dependency")
 	}
-	if err := setAccountPrefix(); err != nil {
+	if err := query.SetAccountPrefix(); err != nil {
 		return nil, fmt.Errorf("relayer: %w", err)
 	}
 	s := &Server{
