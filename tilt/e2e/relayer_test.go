@@ -259,13 +259,16 @@ func TestRelayerServesAndPublishes(t *testing.T) {
 
 // testCheckStake: supplier1 is staked for JSON_RPC, REST, WEBSOCKET and GRPC; the relayer
 // config has a jsonrpc backend only, so `relayer validate --check-stake` reports JSON_RPC ok,
-// the three others as missing backends, and fails.
+// REST and GRPC as falling back to the default (jsonrpc) backend as poktroll serves them, and
+// WEBSOCKET (an upgrade has no fallback) as the one problem, and fails.
 func testCheckStake(t *testing.T, ctx context.Context, r *ourRelayer) {
 	out, err := exec.CommandContext(ctx, r.bin, "relayer", "validate", "--config", r.cfgPath, "--check-stake").CombinedOutput()
 	if err == nil {
 		t.Fatalf("check-stake passed with missing backends:\n%s", out)
 	}
-	for _, want := range []string{"JSON_RPC ok", "REST staked but no rest backend", "GRPC staked but no grpc backend", "3 problem(s)"} {
+	for _, want := range []string{"JSON_RPC ok", "REST ok: no rest backend, falls back to the default jsonrpc backend",
+		"GRPC ok: no grpc backend, falls back to the default jsonrpc backend", "WEBSOCKET staked but no websocket backend",
+		"1 problem(s)"} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Fatalf("check-stake output lacks %q:\n%s", want, out)
 		}
