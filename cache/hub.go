@@ -25,7 +25,7 @@ type Hub struct {
 	m      *metrics
 	origin string // identifies this process in invalidation messages
 
-	caches *xsync.Map[Kind, invalidator]
+	caches    *xsync.Map[Kind, invalidator]
 	ready     chan struct{}
 	readyOnce sync.Once
 }
