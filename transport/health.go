@@ -51,7 +51,18 @@ type Health struct {
 	upGauge prometheus.Gauge
 	outages prometheus.Counter
 
-	onChange func(up bool) // test hook: called after each transition, under mu
+	firstUp  chan struct{} // closed when Redis first answers
+	onChange func(up bool) // HealthOptions.OnChange; called under mu
+}
+
+// WaitUp returns nil once Redis has answered at least once, or ctx's error.
+func (h *Health) WaitUp(ctx context.Context) error {
+	select {
+	case <-h.firstUp:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // HealthOptions configure NewHealth.
@@ -60,6 +71,9 @@ type HealthOptions struct {
 	Target    string // redis.url as configured; it is logged with the password redacted
 	FailFast  bool
 	Interval  time.Duration // DefaultProbeInterval when zero
+	// OnChange, if set, is called after every transition (up true: Redis answers again), in
+	// order, from the goroutine that observed it. It must not block or use the client.
+	OnChange func(up bool)
 }
 
 // NewHealth attaches a health tracker to rdb and registers its metrics on reg (nil: not
@@ -72,7 +86,7 @@ func NewHealth(rdb redis.UniversalClient, o HealthOptions, log zerolog.Logger, r
 	h := &Health{
 		rdb: rdb, target: redactURL(o.Target), failFast: o.FailFast, interval: o.Interval,
 		log:  log.With().Str("redis_url", redactURL(o.Target)).Logger(),
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), firstUp: make(chan struct{}), onChange: o.OnChange,
 		upGauge: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "relayminer", Subsystem: "redis", Name: "up",
 			Help: "1 while Redis answers, 0 while it is unreachable (or not reached yet).", ConstLabels: label}),
 		outages: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "relayminer", Subsystem: "redis", Name: "outages_total",
@@ -159,6 +173,7 @@ func (h *Health) markUp() {
 	if h.answered.Swap(true) {
 		h.log.Info().Msg("redis reachable again")
 	} else {
+		close(h.firstUp)
 		h.log.Info().Msg("redis connected")
 	}
 }

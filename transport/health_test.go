@@ -22,12 +22,12 @@ func startHealth(t *testing.T, s *redistest.Server, readTimeout time.Duration) (
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = rdb.Close() })
-	h, err := NewHealth(rdb, HealthOptions{Component: "relayer", Target: s.URL(), FailFast: true}, zerolog.Nop(), prometheus.NewRegistry())
+	changes := make(chan bool, 16)
+	h, err := NewHealth(rdb, HealthOptions{Component: "relayer", Target: s.URL(), FailFast: true,
+		OnChange: func(up bool) { changes <- up }}, zerolog.Nop(), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
-	changes := make(chan bool, 16)
-	h.onChange = func(up bool) { changes <- up }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.Run(ctx) }()
@@ -53,6 +53,9 @@ func TestHealthOutageAndRecovery(t *testing.T) {
 	}
 
 	if err := s.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.WaitUp(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if up := <-changes; !up {
