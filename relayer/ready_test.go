@@ -40,7 +40,7 @@ func (d *sentCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 func TestReadyFollowsRedisWithMeterFailClosed(t *testing.T) {
 	rs := redistest.Start(t)
 	rdb := redisClient(t, rs)
-		changes := make(chan bool, 16)
+	changes := make(chan bool, 16)
 	health, err := transport.NewHealth(rdb, transport.HealthOptions{Component: "relayer", Target: rs.URL(), FailFast: true,
 		OnChange: func(up bool) { changes <- up }}, zerolog.Nop(), prometheus.NewRegistry())
 	if err != nil {
