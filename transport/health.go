@@ -168,7 +168,7 @@ func (h *Health) markUp() {
 	}
 	h.upGauge.Set(1)
 	if h.onChange != nil {
-		defer h.onChange(true)
+		h.onChange(true) // before WaitUp returns, so readiness is set when it does
 	}
 	if h.answered.Swap(true) {
 		h.log.Info().Msg("redis reachable again")
@@ -190,7 +190,7 @@ func (h *Health) markDown(err error) {
 	h.upGauge.Set(0)
 	h.outages.Inc()
 	if h.onChange != nil {
-		defer h.onChange(false)
+		h.onChange(false)
 	}
 	ev := h.log.Warn().Str("error", err.Error())
 	if h.failFast {
