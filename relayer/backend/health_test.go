@@ -214,9 +214,7 @@ func TestBreaker5xxDoesNotOpen(t *testing.T) {
 func TestBreakerRefusingEndpointStaysDown(t *testing.T) {
 	url := deadURL(t)
 	clk := &fakeClock{}
-	rounds := make(chan struct{}, 1)
-	p, _ := newPool(t, backendCfg(url), withClock(clk), WithBreaker(3, time.Second),
-		func(p *Pool) { p.afterRound = func() { rounds <- struct{}{} } })
+	p, _ := newPool(t, backendCfg(url), withClock(clk), WithBreaker(3, time.Second))
 	ep := p.eps[0]
 	for range 3 {
 		if _, err := p.Do(context.Background(), postReq("/", "x"), Headers{}); ReasonOf(err) != ReasonDial {
@@ -231,11 +229,7 @@ func TestBreakerRefusingEndpointStaysDown(t *testing.T) {
 		t.Fatal("healthy after the cool-down with no evidence the endpoint is back")
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	<-rounds // a reachability round against the refusing endpoint
+	p.reachAll(context.Background()) // the round Run does every ReachInterval
 	if p.Healthy() {
 		t.Fatal("healthy while the endpoint still refuses connections")
 	}
@@ -244,9 +238,40 @@ func TestBreakerRefusingEndpointStaysDown(t *testing.T) {
 		t.Skipf("port taken meanwhile: %v", err)
 	}
 	defer l.Close()
-	<-rounds // may have started before the listener
-	<-rounds
+	p.reachAll(context.Background())
 	if ep.br.isOpen() || value(t, ep.m.open) != 0 || !p.Healthy() {
 		t.Fatal("not healthy after the endpoint accepted a connection")
+	}
+}
+
+// With a health check, a passing probe is the evidence that closes an open breaker: a relayer
+// that is not ready gets no relays that could close it.
+func TestPassingHealthCheckClosesBreaker(t *testing.T) {
+	var status, probes atomic.Int64
+	var hdr atomic.Value
+	status.Store(200)
+	s := server(t, switchable(&status, &probes, &hdr))
+	cfg := backendCfg(s.URL)
+	cfg.HealthCheck = &config.HealthCheck{Path: "/health", Interval: time.Hour, Timeout: time.Second}
+	p, _ := newPool(t, cfg, withClock(&fakeClock{}), WithBreaker(1, time.Second))
+	p.reportFailure(p.eps[0], ReasonDial)
+	p.probeAll(context.Background())
+	if p.eps[0].br.isOpen() || !p.Healthy() {
+		t.Fatal("breaker still open after a passing health check")
+	}
+}
+
+// Without a health check, Run still runs reachability rounds (it used to only wait for ctx).
+func TestRunWithoutHealthCheckProbesReach(t *testing.T) {
+	var once sync.Once
+	round := make(chan struct{})
+	p, _ := newPool(t, backendCfg(deadURL(t)), func(p *Pool) { p.afterRound = func() { once.Do(func() { close(round) }) } })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	<-round
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
