@@ -29,10 +29,13 @@ type infra struct {
 	tk    transport.Keys
 	rdb   redis.UniversalClient
 	redis *transport.Health // Redis up/down, fail-fast for the relayer
-	query *query.Client
-	hub   *cache.Hub
-	chain *cache.Chain
-	feed  *blocks.Feed
+	// onRedisChange, set while building (before anything runs), is called after each Redis
+	// transition: the relayer refreshes its readiness at once.
+	onRedisChange func()
+	query         *query.Client
+	hub           *cache.Hub
+	chain         *cache.Chain
+	feed          *blocks.Feed
 }
 
 // newInfra builds the shared components from the common config sections. mode is blocks.Own for
@@ -57,7 +60,11 @@ func newInfra(c *config.Common, mode blocks.Mode, log zerolog.Logger, reg *prome
 		return nil, usageError{fmt.Errorf("redis: %w", err)}
 	}
 	transport.SetRedisLogger(log)
-	if in.redis, err = newRedisHealth(in.rdb, c.Redis.URL.Value(), mode, in.ready, log, reg); err != nil {
+	if in.redis, err = newRedisHealth(in.rdb, c.Redis.URL.Value(), mode, in.ready, func() {
+		if in.onRedisChange != nil {
+			in.onRedisChange()
+		}
+	}, log, reg); err != nil {
 		in.close()
 		return nil, err
 	}
@@ -125,7 +132,7 @@ func (in *infra) close() {
 // so its meter answers per fail_mode at once and its publisher queues instead of every relay
 // waiting out Redis timeouts; after the first answer its readiness during an outage is the
 // server's call (not ready only when the meter fails closed).
-func newRedisHealth(rdb redis.UniversalClient, url string, mode blocks.Mode, ready *ops.Readiness,
+func newRedisHealth(rdb redis.UniversalClient, url string, mode blocks.Mode, ready *ops.Readiness, changed func(),
 	log zerolog.Logger, reg prometheus.Registerer) (*transport.Health, error) {
 	cond := ready.Register("redis")
 	cond.Set(false, "waiting for redis")
@@ -140,6 +147,7 @@ func newRedisHealth(rdb redis.UniversalClient, url string, mode blocks.Mode, rea
 			if up || !relayer {
 				cond.Set(up, "redis unreachable")
 			}
+			changed()
 		},
 	}, log, reg)
 }

@@ -132,6 +132,7 @@ func buildRelayer(cfg *config.Relayer, log zerolog.Logger, reg *prometheus.Regis
 	if err != nil {
 		return nil, usageError{err}
 	}
+	st.onRedisChange = st.srv.RefreshReadiness
 	return st, nil
 }
 

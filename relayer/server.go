@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/alitto/pond/v2"
@@ -59,6 +60,7 @@ type Server struct {
 	postTimeout     time.Duration
 	shutdownTimeout time.Duration
 	ready           func(bool, string)
+	readyMu         sync.Mutex  // orders readiness reports
 	redisUp         func() bool // nil unless the meter refuses relays without Redis
 	keysLoaded      func() bool
 	ws              *wsRelays     // WebSocket relays: upstreams and open bridges
@@ -200,10 +202,21 @@ func (s *Server) housekeeping() {
 			p.prune(cur)
 		}
 	}
-	if s.ready != nil {
-		ok, why := s.readiness()
-		s.ready(ok, why)
+	s.RefreshReadiness()
+}
+
+// RefreshReadiness recomputes readiness and reports it to Deps.Ready now. Run does so every
+// second; call it when a condition changes (Redis going down or coming back) so that /ready
+// does not lag behind what the relayer refuses. Safe for concurrent use: computing and
+// reporting happen under one lock, so a stale answer never overwrites a newer one.
+func (s *Server) RefreshReadiness() {
+	if s.ready == nil {
+		return
 	}
+	s.readyMu.Lock()
+	defer s.readyMu.Unlock()
+	ok, why := s.readiness()
+	s.ready(ok, why)
 }
 
 // readiness is true exactly when the relayer would serve the relays it is configured for: a
