@@ -51,8 +51,9 @@ type Health struct {
 	upGauge prometheus.Gauge
 	outages prometheus.Counter
 
-	firstUp  chan struct{} // closed when Redis first answers
-	onChange func(up bool) // HealthOptions.OnChange; called under mu
+	lastDial atomic.Pointer[string] // the last dial error, a better reason than a probe's timeout
+	firstUp  chan struct{}          // closed when Redis first answers
+	onChange func(up bool)          // HealthOptions.OnChange; called under mu
 }
 
 // WaitUp returns nil once Redis has answered at least once, or ctx's error.
@@ -115,7 +116,11 @@ func (h *Health) Run(ctx context.Context) error {
 		if !h.up.Load() {
 			if err := h.probe(ctx); err != nil && !h.answered.Load() && time.Since(lastWait) >= waitLogEvery {
 				lastWait = time.Now()
-				h.log.Warn().Str("error", err.Error()).Msg("waiting for redis")
+				why := err.Error()
+				if p := h.lastDial.Load(); p != nil {
+					why = *p
+				}
+				h.log.Warn().Str("error", why).Msg("waiting for redis")
 			}
 		}
 		if h.up.Load() {
@@ -231,6 +236,8 @@ func (h *Health) DialHook(next redis.DialHook) redis.DialHook {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := next(ctx, network, addr)
 		if err != nil {
+			msg := err.Error()
+			h.lastDial.Store(&msg)
 			h.observe(ctx, err)
 		}
 		return c, err
