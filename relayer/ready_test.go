@@ -41,8 +41,14 @@ func TestReadyFollowsRedisWithMeterFailClosed(t *testing.T) {
 	rs := redistest.Start(t)
 	rdb := redisClient(t, rs)
 	changes := make(chan bool, 16)
+	var refresh atomic.Pointer[func()] // the server's RefreshReadiness, as cmd wires it
 	health, err := transport.NewHealth(rdb, transport.HealthOptions{Component: "relayer", Target: rs.URL(), FailFast: true,
-		OnChange: func(up bool) { changes <- up }}, zerolog.Nop(), prometheus.NewRegistry())
+		OnChange: func(up bool) {
+			if f := refresh.Load(); f != nil {
+				(*f)()
+			}
+			changes <- up
+		}}, zerolog.Nop(), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,10 +63,15 @@ func TestReadyFollowsRedisWithMeterFailClosed(t *testing.T) {
 	}
 	<-changes
 
+	var reported atomic.Bool // what /ready would answer
 	f := newFixture(t, withStakeMeter(rdb), func(f *fixture) {
 		f.cfg.Meter = config.Meter{Enabled: true, FailMode: config.FailClosed}
 		f.redisUp = health.Up
+		f.ready = func(ok bool, _ string) { reported.Store(ok) }
 	})
+	rr := f.srv.RefreshReadiness
+	refresh.Store(&rr)
+	f.srv.RefreshReadiness()
 	if ok, why := f.srv.readiness(); !ok {
 		t.Fatalf("not ready with Redis up: %s", why)
 	}
@@ -76,6 +87,9 @@ func TestReadyFollowsRedisWithMeterFailClosed(t *testing.T) {
 	}
 	if ok, _ := f.srv.readiness(); ok {
 		t.Fatal("ready while the fail-closed meter refuses every relay")
+	}
+	if reported.Load() {
+		t.Fatal("readiness not reported down at once when Redis went down")
 	}
 	before := sent.n.Load()
 	for range 20 {
@@ -96,6 +110,9 @@ func TestReadyFollowsRedisWithMeterFailClosed(t *testing.T) {
 	}
 	if ok, why := f.srv.readiness(); !ok {
 		t.Fatalf("not ready after Redis came back: %s", why)
+	}
+	if !reported.Load() {
+		t.Fatal("readiness not reported up at once when Redis came back")
 	}
 	f.serve(f.body(f.request(nil)))
 	if got := f.rejected(testService, reasonMeterUnavailable); got != 21 {
