@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/puzpuzpuz/xsync/v4"
@@ -22,8 +25,9 @@ type Hub struct {
 	m      *metrics
 	origin string // identifies this process in invalidation messages
 
-	caches *xsync.Map[Kind, invalidator]
-	ready  chan struct{}
+	caches    *xsync.Map[Kind, invalidator]
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 // invalidator is the part of a Cache the Hub calls when an invalidation arrives.
@@ -46,20 +50,50 @@ func NewHub(rdb redis.UniversalClient, keys transport.Keys, reg prometheus.Regis
 // Ready is closed once Run is subscribed to the invalidation channel.
 func (h *Hub) Ready() <-chan struct{} { return h.ready }
 
+// Subscription retry bounds: a failed subscribe is retried after a jittered delay that doubles
+// from subscribeBackoffMin up to subscribeBackoffMax.
+const (
+	subscribeBackoffMin = 100 * time.Millisecond
+	subscribeBackoffMax = 5 * time.Second
+)
+
 // Run listens for invalidations from other processes and drops the named L1 entries here. It
-// returns nil when ctx ends, or the error that made subscribing impossible. go-redis
-// re-subscribes by itself after a connection loss; invalidations published meanwhile are lost,
-// which the L1 TTL bounds.
+// returns nil when ctx ends. While Redis cannot be reached it keeps trying to subscribe, with
+// capped and jittered backoff, so a process started during a Redis outage comes up when Redis
+// does (its readiness says so meanwhile). go-redis re-subscribes by itself after a connection
+// loss; invalidations published meanwhile are lost, which the L1 TTL bounds.
 func (h *Hub) Run(ctx context.Context) error {
-	ps := h.rdb.Subscribe(ctx, h.keys.CacheInvalidateChannel())
-	defer ps.Close()
-	if _, err := ps.Receive(ctx); err != nil {
+	backoff := subscribeBackoffMin
+	for {
+		err := h.listen(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
+		t := time.NewTimer(backoff/2 + rand.N(backoff/2+1))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		if errors.Is(err, errSubscriptionClosed) {
+			backoff = subscribeBackoffMin
+		} else {
+			backoff = min(2*backoff, subscribeBackoffMax)
+		}
+	}
+}
+
+var errSubscriptionClosed = errors.New("cache invalidation subscription closed")
+
+// listen subscribes once and dispatches invalidations until ctx ends or the subscription fails.
+func (h *Hub) listen(ctx context.Context) error {
+	ps := h.rdb.Subscribe(ctx, h.keys.CacheInvalidateChannel())
+	defer ps.Close()
+	if _, err := ps.Receive(ctx); err != nil {
 		return fmt.Errorf("subscribe to cache invalidations: %w", err)
 	}
-	close(h.ready)
+	h.readyOnce.Do(func() { close(h.ready) })
 	ch := ps.Channel()
 	for {
 		select {
@@ -67,7 +101,7 @@ func (h *Hub) Run(ctx context.Context) error {
 			return nil
 		case msg, ok := <-ch:
 			if !ok {
-				return errors.New("cache invalidation subscription closed")
+				return errSubscriptionClosed
 			}
 			h.dispatch(msg.Payload)
 		}

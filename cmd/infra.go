@@ -28,10 +28,14 @@ type infra struct {
 	keys  *keys.Manager
 	tk    transport.Keys
 	rdb   redis.UniversalClient
-	query *query.Client
-	hub   *cache.Hub
-	chain *cache.Chain
-	feed  *blocks.Feed
+	redis *transport.Health // Redis up/down, fail-fast for the relayer
+	// onRedisChange, set while building (before anything runs), is called after each Redis
+	// transition: the relayer refreshes its readiness at once.
+	onRedisChange func()
+	query         *query.Client
+	hub           *cache.Hub
+	chain         *cache.Chain
+	feed          *blocks.Feed
 }
 
 // newInfra builds the shared components from the common config sections. mode is blocks.Own for
@@ -54,6 +58,15 @@ func newInfra(c *config.Common, mode blocks.Mode, log zerolog.Logger, reg *prome
 		ReadTimeout: c.Redis.ReadTimeout, WriteTimeout: c.Redis.WriteTimeout,
 	}); err != nil {
 		return nil, usageError{fmt.Errorf("redis: %w", err)}
+	}
+	transport.SetRedisLogger(log)
+	if in.redis, err = newRedisHealth(in.rdb, c.Redis.URL.Value(), mode, in.ready, func() {
+		if in.onRedisChange != nil {
+			in.onRedisChange()
+		}
+	}, log, reg); err != nil {
+		in.close()
+		return nil, err
 	}
 	if in.query, err = query.New(query.Config{
 		GRPCAddr: c.PocketNode.GRPCAddr, CometRPCURL: c.PocketNode.RPCURL, Insecure: c.PocketNode.GRPCInsecure,
@@ -97,6 +110,7 @@ func addBlockTimeFlag(c *cobra.Command) func(*config.Common) error {
 // start runs the shared components as members of rg.
 func (in *infra) start(rg *runGroup) {
 	rg.Go(in.ops.Run)
+	rg.Go(in.redis.Run)
 	rg.Go(in.keys.Run)
 	rg.Go(in.hub.Run)
 	rg.Go(in.feed.Run)
@@ -110,4 +124,30 @@ func (in *infra) close() {
 	if in.rdb != nil {
 		_ = in.rdb.Close()
 	}
+}
+
+// newRedisHealth tracks Redis for the process; both commands start without it and report not
+// ready (condition "redis") until it first answers. The miner stays not ready whenever Redis
+// is down: nothing it does works without it. The relayer fails fast while Redis is known down,
+// so its meter answers per fail_mode at once and its publisher queues instead of every relay
+// waiting out Redis timeouts; after the first answer its readiness during an outage is the
+// server's call (not ready only when the meter fails closed).
+func newRedisHealth(rdb redis.UniversalClient, url string, mode blocks.Mode, ready *ops.Readiness, changed func(),
+	log zerolog.Logger, reg prometheus.Registerer) (*transport.Health, error) {
+	cond := ready.Register("redis")
+	cond.Set(false, "waiting for redis")
+	relayer := mode == blocks.Follow
+	component := "miner"
+	if relayer {
+		component = "relayer"
+	}
+	return transport.NewHealth(rdb, transport.HealthOptions{
+		Component: component, Target: url, FailFast: relayer,
+		OnChange: func(up bool) {
+			if up || !relayer {
+				cond.Set(up, "redis unreachable")
+			}
+			changed()
+		},
+	}, log, reg)
 }

@@ -83,7 +83,15 @@ func (st *minerStack) run(parent context.Context) error {
 	rg.Go(func(ctx context.Context) error { return miner.RunReadiness(ctx, time.Second, st.probes...) })
 
 	done := make(chan error, 1)
-	go func() { done <- st.miner.Run(rg.work) }() // until a signal, or until a component fails
+	go func() {
+		// Started during a Redis outage, the replica waits for Redis (infra logs which
+		// redis.url, and readiness says so) rather than failing at its first command.
+		if st.redis.WaitUp(rg.work) != nil {
+			done <- nil // stopped before Redis answered
+			return
+		}
+		done <- st.miner.Run(rg.work) // until a signal, or until a component fails
+	}()
 	var mineErr error
 	select {
 	case mineErr = <-done:
@@ -174,7 +182,6 @@ func buildMiner(cfg *config.Miner, log zerolog.Logger, reg *prometheus.Registry)
 	st.probes = []miner.ReadyProbe{
 		{Check: miner.KeysLoaded(st.keys), Set: st.ready.Register("keys").Set},
 		{Check: miner.HeightKnown(height), Set: st.ready.Register("blocks").Set},
-		{Check: miner.RedisReachable(st.rdb, 2*time.Second), Set: st.ready.Register("redis").Set},
 	}
 	return st, nil
 }

@@ -111,7 +111,6 @@ func buildRelayer(cfg *config.Relayer, log zerolog.Logger, reg *prometheus.Regis
 		return nil, err
 	}
 	st := &relayerStack{infra: in, drain: cfg.ShutdownTimeout}
-	st.ready.Register("keys").Set(true, "")
 	chain, tk := st.chain, st.tk
 	backends, err := st.buildBackends(cfg, reg)
 	if err != nil {
@@ -128,10 +127,12 @@ func buildRelayer(cfg *config.Relayer, log zerolog.Logger, reg *prometheus.Regis
 	st.srv, err = relayer.New(cfg, relayer.Deps{
 		Chain: chain, Heights: heights{st.feed}, Keys: relayer.Keys(st.keys), Verifier: ring.New(ring.Config{}),
 		Meter: mtr, Publisher: st.backlog, Backends: backends, Registerer: reg, Log: log, Ready: cond.Set,
+		RedisUp: st.redis.Up, KeysLoaded: func() bool { return len(st.keys.Addresses()) > 0 },
 	})
 	if err != nil {
 		return nil, usageError{err}
 	}
+	st.onRedisChange = st.srv.RefreshReadiness
 	return st, nil
 }
 

@@ -220,6 +220,8 @@ type fixture struct {
 	header                sessiontypes.SessionHeader
 	cfg                   *config.Relayer
 	realMeter             Meter // replaces the fake meter when an option sets it
+	redisUp, keysLoaded   func() bool
+	ready                 func(bool, string) // Deps.Ready
 }
 
 func addr(k *secp256k1.PrivKey) string { return sdk.AccAddress(k.PubKey().Address()).String() }
@@ -280,7 +282,7 @@ func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 		Chain: f.chain, Heights: f.heights, Verifier: verifier, Meter: m, Publisher: f.pub,
 		Keys:       keyStore{f.sup: f.signer, f.other: &countingSigner{key: f.otherSupKey}},
 		Backends:   map[string]map[config.RPCType]Backend{testService: {config.RPCJSONRPC: f.backend, config.RPCREST: f.backend}},
-		Registerer: f.reg, Log: zerolog.Nop(),
+		Registerer: f.reg, Log: zerolog.Nop(), RedisUp: f.redisUp, KeysLoaded: f.keysLoaded, Ready: f.ready,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/alitto/pond/v2"
@@ -31,9 +32,16 @@ type Deps struct {
 	Backends   map[string]map[config.RPCType]Backend
 	Registerer prometheus.Registerer
 	Log        zerolog.Logger
-	// Ready receives the relayer's readiness (block height known, every service has a healthy
-	// backend) about once a second while Run runs. Optional.
+	// Ready receives the relayer's readiness (see readiness) about once a second while Run
+	// runs. Optional.
 	Ready func(ok bool, reason string)
+	// RedisUp reports whether Redis answers (transport.Health.Up). With the meter enabled and
+	// fail_mode closed every relay is refused while it is false, so readiness requires it.
+	// Optional: nil leaves Redis out of readiness.
+	RedisUp func() bool
+	// KeysLoaded reports whether at least one supplier key is loaded; without one every relay
+	// is refused (unknown_supplier). Optional: nil leaves keys out of readiness.
+	KeysLoaded func() bool
 }
 
 // Server serves HTTP relays (HTTP/1.1 and h2c on one port).
@@ -53,6 +61,9 @@ type Server struct {
 	postTimeout     time.Duration
 	shutdownTimeout time.Duration
 	ready           func(bool, string)
+	readyMu         sync.Mutex  // orders readiness reports
+	redisUp         func() bool // nil unless the meter refuses relays without Redis
+	keysLoaded      func() bool
 	ws              *wsRelays     // WebSocket relays: upstreams and open bridges
 	streamLim       streamLimits  // transports.streaming
 	grpcTimeout     time.Duration // transports.grpc.timeout
@@ -75,8 +86,11 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 		v:    newValidator(d.Chain, d.Heights, d.Verifier),
 		keys: d.Keys, meter: d.Meter,
 		pub: d.Publisher, heights: d.Heights, postTimeout: defaultPostTimeout,
-		shutdownTimeout: cfg.ShutdownTimeout, ready: d.Ready,
+		shutdownTimeout: cfg.ShutdownTimeout, ready: d.Ready, keysLoaded: d.KeysLoaded,
 		hardMax: int64(cfg.DefaultMaxBodyBytes), // raised to the largest service limit below
+	}
+	if cfg.Meter.Enabled && cfg.Meter.FailMode == config.FailClosed {
+		s.redisUp = d.RedisUp
 	}
 	tr := transportLimits(cfg.Transports)
 	s.streamLim, s.grpcTimeout = newStreamLimits(tr.Streaming), tr.GRPC.Timeout
@@ -189,16 +203,36 @@ func (s *Server) housekeeping() {
 			p.prune(cur)
 		}
 	}
-	if s.ready != nil {
-		ok, why := s.readiness()
-		s.ready(ok, why)
-	}
+	s.RefreshReadiness()
 }
 
-// readiness: a block height is known and every service has a healthy backend.
+// RefreshReadiness recomputes readiness and reports it to Deps.Ready now. Run does so every
+// second; call it when a condition changes (Redis going down or coming back) so that /ready
+// does not lag behind what the relayer refuses. Safe for concurrent use: computing and
+// reporting happen under one lock, so a stale answer never overwrites a newer one.
+func (s *Server) RefreshReadiness() {
+	if s.ready == nil {
+		return
+	}
+	s.readyMu.Lock()
+	defer s.readyMu.Unlock()
+	ok, why := s.readiness()
+	s.ready(ok, why)
+}
+
+// readiness is true exactly when the relayer would serve the relays it is configured for: a
+// block height is known (the validator's not_ready check, heightKnown), a supplier key is
+// loaded, Redis answers when the meter fails closed without it, and every service has a
+// healthy backend.
 func (s *Server) readiness() (bool, string) {
-	if s.heights.Height() <= 0 {
+	if !heightKnown(s.heights) {
 		return false, "no block height yet"
+	}
+	if s.keysLoaded != nil && !s.keysLoaded() {
+		return false, "no supplier keys loaded"
+	}
+	if s.redisUp != nil && !s.redisUp() {
+		return false, "redis unreachable (meter fail_mode closed)"
 	}
 	var down []string
 	for id, svc := range s.services {
@@ -212,6 +246,9 @@ func (s *Server) readiness() (bool, string) {
 	}
 	return true, ""
 }
+
+// heightKnown is the one condition behind both the not_ready refusal and readiness.
+func heightKnown(h Heights) bool { return h.Height() > 0 }
 
 // transportLimits returns t with every unset (zero or negative) limit replaced by its default,
 // for configs not built by config.LoadRelayer (which validates them positive).

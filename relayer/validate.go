@@ -50,10 +50,10 @@ func newValidator(c Chain, h Heights, v *ring.Verifier) *validator {
 
 // validate checks req completely. The supplier key was checked by the caller.
 func (v *validator) validate(ctx context.Context, req *servicetypes.RelayRequest) (*sessionEntry, error) {
-	cur := v.heights.Height()
-	if cur <= 0 {
+	if !heightKnown(v.heights) {
 		return nil, reject(reasonNotReady, "no block height known yet")
 	}
+	cur := v.heights.Height()
 	h := req.Meta.SessionHeader
 	if e, ok := v.sessions.Load(sessionKey{h.SessionId, req.Meta.SupplierOperatorAddress}); ok && sameHeader(&e.header, h) {
 		if cur > e.graceEnd {

@@ -67,7 +67,7 @@ func (p *Pool) attempt(parent, ctx context.Context, ep *endpoint, in *inbound, n
 		_, _ = io.CopyN(io.Discard, res.Body, 4<<10)
 		_ = res.Body.Close()
 		p.finish(ep, start, outcome5xx)
-		p.reportFailure(ep, Reason5xx)
+		p.reportAnswered(ep)
 		return nil, Reason5xx, nil
 	}
 	bp, err := readBody(res.Body, res.ContentLength, p.maxResp)
@@ -78,11 +78,10 @@ func (p *Pool) attempt(parent, ctx context.Context, ep *endpoint, in *inbound, n
 	out := &Response{StatusCode: res.StatusCode, Header: res.Header, Body: *bp, Endpoint: ep.name, Attempts: n, buf: bp}
 	if class == class5xx {
 		p.finish(ep, start, outcome5xx)
-		p.reportFailure(ep, Reason5xx)
 	} else {
 		p.finish(ep, start, outcomeOK)
-		p.reportSuccess(ep)
 	}
+	p.reportAnswered(ep)
 	return out, "", nil
 }
 
@@ -93,10 +92,10 @@ func (p *Pool) attemptFailed(parent, ctx context.Context, ep *endpoint, start ti
 	if e := p.log.Debug(); e.Enabled() {
 		e.Str("endpoint", ep.name).Str("reason", string(r)).Str("error", safeMessage(err)).Msg("backend attempt failed")
 	}
-	switch r {
-	case ReasonClientCanceled, ReasonTooLarge:
-		// Not the endpoint's fault: the breaker is left alone.
-	default:
+	// Only a failing transport is the endpoint being down. A client's cancel, a body over the
+	// limit or a request that cannot be built says nothing about it, and must not let a client
+	// open the breaker (and unready the relayer) with requests of its choosing.
+	if transportFailure(r) {
 		p.reportFailure(ep, r)
 	}
 	return r

@@ -6,8 +6,8 @@ import (
 )
 
 // Breaker defaults. An endpoint's breaker opens after DefaultBreakerFailures consecutive failed
-// attempts (transport error, timeout or 5xx) and lets one probe through after
-// DefaultBreakerCooldown.
+// attempts (dial error, timeout or broken connection; never a 5xx answer) and lets one probe
+// through after DefaultBreakerCooldown.
 const (
 	DefaultBreakerFailures = 5
 	DefaultBreakerCooldown = 10 * time.Second
@@ -32,16 +32,6 @@ type breaker struct {
 	state    atomic.Int32
 	failures atomic.Int32
 	since    atomic.Int64 // clock reading when the breaker opened or the probe started
-}
-
-// available reports, without side effects, whether allow could succeed now.
-func (b *breaker) available(now, cooldown int64) bool {
-	switch b.state.Load() {
-	case breakerClosed:
-		return true
-	default:
-		return now-b.since.Load() >= cooldown
-	}
 }
 
 // allow reports whether an attempt may use the endpoint now. In the open or half-open state

@@ -81,16 +81,18 @@
 //
 // # Circuit breaker
 //
-// Each endpoint has a lock-free breaker. DefaultBreakerFailures consecutive failed attempts
-// (dial, transport error, timeout or 5xx; not client cancels or oversized bodies) open it.
-// After DefaultBreakerCooldown one attempt is let through (half-open); its success closes
-// the breaker, its failure opens it for another cool-down. Any success resets the count.
+// Each endpoint has a lock-free breaker. DefaultBreakerFailures consecutive transport failures
+// (dial, broken connection, timeout) open it. A 5xx answer is not one: it is about a request a
+// client chose, and proves the endpoint reachable. After DefaultBreakerCooldown one attempt is
+// let through (half-open); its success closes the breaker, its failure opens it for another
+// cool-down. A passing health check, or without health_check a TCP connection the pool tries
+// every ReachInterval while the breaker is open, closes it too. Any answer resets the count.
 // WithBreaker changes both numbers.
 //
 // # Healthy
 //
-// Healthy reports whether at least one endpoint has its health flag up and its breaker closed
-// or due for a probe. The relayer's readiness requires it for every configured backend. Even
+// Healthy reports whether at least one endpoint has its health flag up and its breaker closed:
+// the cool-down alone is no evidence, so health returns only after a success. The relayer's readiness requires it for every configured backend. Even
 // when it is false, Do still tries the endpoints (fail open).
 //
 // # Metrics and secrets

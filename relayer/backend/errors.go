@@ -150,3 +150,13 @@ func safeMessage(err error) string {
 	}
 	return err.Error()
 }
+
+// transportFailure reports whether r means the endpoint could not be reached or did not
+// answer: the only failures that count toward its breaker.
+func transportFailure(r Reason) bool {
+	switch r {
+	case ReasonDial, ReasonTimeout, ReasonTransport:
+		return true
+	}
+	return false
+}

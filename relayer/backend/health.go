@@ -47,12 +47,13 @@ func (c *healthCheck) url(ep *endpoint) string {
 
 // Run performs the active health checks until ctx ends: every endpoint is probed at once, then
 // every interval, one endpoint after another, in the calling goroutine. It returns nil after
-// ctx ends and starts no goroutine that outlives it. Without a health check configured it just
-// waits for ctx (so it can sit in a run group like any component).
+// ctx ends and starts no goroutine that outlives it. Without a health check configured it
+// probes, every ReachInterval, only the endpoints whose breaker is open, by opening a TCP
+// connection: a relayer that is not ready gets no traffic, so without this probe nothing would
+// ever close the breaker and bring readiness back.
 func (p *Pool) Run(ctx context.Context) error {
 	if p.hc == nil {
-		<-ctx.Done()
-		return nil
+		return p.runReach(ctx)
 	}
 	t := time.NewTicker(p.hc.interval)
 	defer t.Stop()
@@ -84,6 +85,9 @@ func (p *Pool) probeAll(ctx context.Context) {
 		}
 		up := err == nil
 		ep.m.healthy.Set(b2f(up))
+		if up {
+			p.reportAnswered(ep) // a passing probe is the evidence an open breaker waits for
+		}
 		if ep.healthy.Swap(up) == up && !first {
 			continue
 		}

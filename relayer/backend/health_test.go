@@ -2,7 +2,9 @@ package backend
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -140,10 +142,10 @@ func TestBreakerStates(t *testing.T) {
 	if !b.failure(10, 5) || !b.isOpen() {
 		t.Fatal("not opened after 5 consecutive failures")
 	}
-	if b.allow(10+cool-1, cool) || b.available(10+cool-1, cool) {
+	if b.allow(10+cool-1, cool) {
 		t.Fatal("allowed during the cool-down")
 	}
-	if !b.available(10+cool, cool) || !b.allow(10+cool, cool) {
+	if !b.allow(10+cool, cool) {
 		t.Fatal("no probe after the cool-down")
 	}
 	if b.allow(10+cool, cool) {
@@ -187,42 +189,89 @@ func TestBreakerOneProbeUnderContention(t *testing.T) {
 	}
 }
 
-func TestBreakerInPool(t *testing.T) {
+// A backend's 5xx answers are about the requests a client chose to send, not the endpoint
+// being down: any number of them leaves the breaker closed and the pool healthy.
+func TestBreaker5xxDoesNotOpen(t *testing.T) {
 	var status, probes atomic.Int64
 	var hdr atomic.Value
 	status.Store(500)
 	s := server(t, switchable(&status, &probes, &hdr))
-	clk := &fakeClock{}
-	p, _ := newPool(t, backendCfg(s.URL), withClock(clk), WithBreaker(3, time.Second))
-	ep := p.eps[0]
-	for range 3 {
+	p, _ := newPool(t, backendCfg(s.URL), withClock(&fakeClock{}), WithBreaker(3, time.Second))
+	for range 20 {
 		res, err := p.Do(context.Background(), postReq("/", "x"), Headers{})
 		if err != nil || res.StatusCode != 500 {
 			t.Fatalf("%v", err)
 		}
 		res.Release()
 	}
-	if !ep.br.isOpen() || value(t, ep.m.open) != 1 || p.Healthy() {
-		t.Fatal("breaker not open after 3 failures")
+	if p.eps[0].br.isOpen() || value(t, p.eps[0].m.open) != 0 || !p.Healthy() {
+		t.Fatal("twenty 5xx answers opened the breaker")
 	}
-	// Fail open: a lone endpoint is still tried while its breaker is open.
-	res, err := p.Do(context.Background(), postReq("/", "x"), Headers{})
-	if err != nil || res.StatusCode != 500 {
-		t.Fatalf("fail open: %v", err)
-	}
-	res.Release()
+}
 
-	clk.advance(time.Second)
-	if !p.Healthy() {
-		t.Fatal("not healthy when a probe is due")
+// An endpoint that refuses connections opens its breaker and, without a health check, stays
+// unhealthy past the cool-down until it accepts a connection again.
+func TestBreakerRefusingEndpointStaysDown(t *testing.T) {
+	url := deadURL(t)
+	clk := &fakeClock{}
+	p, _ := newPool(t, backendCfg(url), withClock(clk), WithBreaker(3, time.Second))
+	ep := p.eps[0]
+	for range 3 {
+		if _, err := p.Do(context.Background(), postReq("/", "x"), Headers{}); ReasonOf(err) != ReasonDial {
+			t.Fatalf("want a dial error, got %v", err)
+		}
 	}
-	status.Store(200)
-	res, err = p.Do(context.Background(), postReq("/", "x"), Headers{})
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("probe: %v", err)
+	if !ep.br.isOpen() || value(t, ep.m.open) != 1 || p.Healthy() {
+		t.Fatal("breaker not open after 3 refused connections")
 	}
-	res.Release()
+	clk.advance(time.Hour)
+	if p.Healthy() {
+		t.Fatal("healthy after the cool-down with no evidence the endpoint is back")
+	}
+
+	p.reachAll(context.Background()) // the round Run does every ReachInterval
+	if p.Healthy() {
+		t.Fatal("healthy while the endpoint still refuses connections")
+	}
+	l, err := net.Listen("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Skipf("port taken meanwhile: %v", err)
+	}
+	defer l.Close()
+	p.reachAll(context.Background())
 	if ep.br.isOpen() || value(t, ep.m.open) != 0 || !p.Healthy() {
-		t.Fatal("breaker not closed after a good probe")
+		t.Fatal("not healthy after the endpoint accepted a connection")
+	}
+}
+
+// With a health check, a passing probe is the evidence that closes an open breaker: a relayer
+// that is not ready gets no relays that could close it.
+func TestPassingHealthCheckClosesBreaker(t *testing.T) {
+	var status, probes atomic.Int64
+	var hdr atomic.Value
+	status.Store(200)
+	s := server(t, switchable(&status, &probes, &hdr))
+	cfg := backendCfg(s.URL)
+	cfg.HealthCheck = &config.HealthCheck{Path: "/health", Interval: time.Hour, Timeout: time.Second}
+	p, _ := newPool(t, cfg, withClock(&fakeClock{}), WithBreaker(1, time.Second))
+	p.reportFailure(p.eps[0], ReasonDial)
+	p.probeAll(context.Background())
+	if p.eps[0].br.isOpen() || !p.Healthy() {
+		t.Fatal("breaker still open after a passing health check")
+	}
+}
+
+// Without a health check, Run still runs reachability rounds (it used to only wait for ctx).
+func TestRunWithoutHealthCheckProbesReach(t *testing.T) {
+	var once sync.Once
+	round := make(chan struct{})
+	p, _ := newPool(t, backendCfg(deadURL(t)), func(p *Pool) { p.afterRound = func() { once.Do(func() { close(round) }) } })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	<-round
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -253,12 +253,13 @@ func (p *Pool) Close() {
 func (p *Pool) Service() string { return p.service }
 
 // Healthy reports whether at least one endpoint is usable: its health flag is up (always, when
-// no health check is configured; after a passing probe otherwise) and its breaker is closed or
-// due for a probe. The relayer's readiness requires it for every configured backend.
+// no health check is configured; after a passing probe otherwise) and its breaker is closed.
+// An open breaker stays unhealthy through its cool-down until an attempt or a probe succeeds:
+// the cool-down only allows a try, it is no evidence that the endpoint is back. The relayer's
+// readiness requires it for every configured backend.
 func (p *Pool) Healthy() bool {
-	now := p.now()
 	for _, ep := range p.eps {
-		if ep.healthy.Load() && ep.br.available(now, p.breakerCooldown) {
+		if ep.healthy.Load() && !ep.br.isOpen() {
 			return true
 		}
 	}
@@ -295,8 +296,10 @@ func (p *Pool) pick(tried uint64) *endpoint {
 	return fallback
 }
 
-// reportSuccess and reportFailure feed an attempt's result to the endpoint's breaker.
-func (p *Pool) reportSuccess(ep *endpoint) {
+// reportAnswered and reportFailure feed an attempt's result to the endpoint's breaker. Any
+// answer, 5xx included, proves the transport works: a 5xx is about one request (often one the
+// client chose), not the endpoint being down, so it neither opens nor holds open the breaker.
+func (p *Pool) reportAnswered(ep *endpoint) {
 	if ep.br.success() {
 		ep.m.open.Set(0)
 		p.log.Info().Str("endpoint", ep.name).Msg("backend endpoint breaker closed")

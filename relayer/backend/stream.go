@@ -67,7 +67,7 @@ func (p *Pool) streamAttempt(parent, ctx context.Context, ep *endpoint, in *inbo
 	ep.m.status[class].Inc()
 	if class == class5xx {
 		p.finish(ep, start, outcome5xx)
-		p.reportFailure(ep, Reason5xx)
+		p.reportAnswered(ep)
 		if !last && ctx.Err() == nil {
 			_, _ = io.CopyN(io.Discard, res.Body, 4<<10)
 			_ = res.Body.Close()
@@ -76,7 +76,7 @@ func (p *Pool) streamAttempt(parent, ctx context.Context, ep *endpoint, in *inbo
 		return res, "", nil
 	}
 	p.finish(ep, start, outcomeOK) // duration: time to headers
-	p.reportSuccess(ep)
+	p.reportAnswered(ep)
 	return res, "", nil
 }
 
