@@ -194,7 +194,10 @@ func TestInterrupt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !rep.Interrupted || rep.Sent < 20 || rep.Sent > 30 || rep.Sent != rep.Success {
+		// A worker may still be between its check of ctx and its send when the interrupt comes;
+		// on a loaded machine a few do. The bound only has to show that dispatching stopped
+		// (the run asks for a million).
+		if !rep.Interrupted || rep.Sent < 20 || rep.Sent > 1000 || rep.Sent != rep.Success {
 			t.Fatalf("rps %v: interrupted %v sent %d success %d", rps, rep.Interrupted, rep.Sent, rep.Success)
 		}
 	}
