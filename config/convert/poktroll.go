@@ -125,6 +125,7 @@ func (c *pkConv) convert() (relayerOut, minerOut, error) {
 	r.Redis = redisOut{URL: c.opt.RedisURL}
 	r.PocketNode, r.Keys = node, keys
 	c.skip.add("redis.url", "not in poktroll's config (it keeps trees on local disk); set to %s (--redis-url)", c.opt.RedisURL)
+	c.skip.add("pocket_node.block_time", "not in poktroll's config; our default %s applies (it paces fallbacks and TTLs): set the chain's, 1s on a localnet", config.DefaultNodeBlockTime)
 
 	// poktroll's eager flag off means "serve unknown sessions first, validate before mining":
 	// our optimistic mode. Written either way, since our default (eager) differs.
