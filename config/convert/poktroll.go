@@ -7,7 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"reflect"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 
@@ -214,7 +214,7 @@ func (c *pkConv) keys() (keysOut, error) {
 			return keysOut{}, fmt.Errorf("suppliers[%d].signing_key_names: empty and no default_signing_key_names (poktroll refuses this too): %w", i, ErrNotConvertible)
 		}
 		addNames(s.SigningKeyNames)
-		if len(s.SigningKeyNames) > 0 && !slicesEqual(s.SigningKeyNames, c.in.DefaultSigningKeyNames) {
+		if len(s.SigningKeyNames) > 0 && !slices.Equal(s.SigningKeyNames, c.in.DefaultSigningKeyNames) {
 			c.skip.add(fmt.Sprintf("suppliers[%d].signing_key_names", i),
 				"merged into keys.keyring.key_names: every loaded key may answer any configured service it is staked for (the session names the supplier)")
 		}
@@ -278,5 +278,3 @@ func (c *pkConv) size(key, v, def string) (config.ByteSize, error) {
 	}
 	return config.ByteSize(n), nil
 }
-
-func slicesEqual(a, b []string) bool { return reflect.DeepEqual(a, b) }

@@ -57,15 +57,16 @@ func (c *pkConv) services(defSize config.ByteSize) (string, map[string]*serviceO
 		// max_body_size of the others (servers_config_hydrator.go); the conversion keeps the
 		// limit poktroll enforced.
 		size, known := serverSize[s.ListenURL]
-		if !known {
-			if size, err = c.size(at+".max_body_size", s.MaxBodySize, ""); s.MaxBodySize == "" {
-				size, err = defSize, nil
-			}
-			if err != nil {
+		switch {
+		case !known && s.MaxBodySize == "":
+			size = defSize
+			serverSize[s.ListenURL] = size
+		case !known:
+			if size, err = c.size(at+".max_body_size", s.MaxBodySize, ""); err != nil {
 				return "", nil, err
 			}
 			serverSize[s.ListenURL] = size
-		} else if s.MaxBodySize != "" {
+		case s.MaxBodySize != "":
 			c.skip.add(at+".max_body_size", "ignored by poktroll (the first supplier on %s sets the limit); kept at its %s", s.ListenURL, size)
 		}
 		svc, err := c.service(at, s)
