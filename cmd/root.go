@@ -33,7 +33,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newRelayerCmd(), newMinerCmd(), newRelayCmd(), newRedisDebugCmd())
+	root.AddCommand(newVersionCmd(), newRelayerCmd(), newMinerCmd(), newRelayCmd(), newRedisDebugCmd(), newConfigCmd())
 	return root
 }
 
@@ -45,8 +45,16 @@ func Execute() int {
 		return exitOK
 	}
 	fmt.Fprintln(os.Stderr, "Error:", err)
+	return exitCode(err)
+}
+
+// exitCode maps a command's error to the documented exit code.
+func exitCode(err error) int {
 	var ue usageError
-	if errors.As(err, &ue) || isFlagError(err) {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue) || isFlagError(err):
 		return exitUsage
 	}
 	return exitRuntime
