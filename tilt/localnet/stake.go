@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -26,8 +27,16 @@ func (l *Localnet) SendTx(ctx context.Context, from string, args ...string) (TxR
 		"--gas", "auto", "--gas-adjustment", "1.5", "--gas-prices", l.Chain.GasPrice)
 	full = append(full, keyringFlags...)
 	// A signer's previous tx is reported included a moment before the app's query state has
-	// it, and the CLI reads the account sequence from that state: retry that refusal only.
-	var out []byte
+	// it, and the CLI reads the account sequence from that state: retry that refusal only,
+	// whether the CLI fails with it or reports it as the tx's CheckTx code.
+	var (
+		out []byte
+		r   struct {
+			TxHash string `json:"txhash"`
+			Code   uint32 `json:"code"`
+			RawLog string `json:"raw_log"`
+		}
+	)
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	err := poll(wctx, "tx "+args[0]+" from "+from, 300*time.Millisecond, func(context.Context) (bool, error) {
@@ -36,15 +45,16 @@ func (l *Localnet) SendTx(ctx context.Context, from string, args ...string) (TxR
 		if err != nil && strings.Contains(err.Error(), "account sequence mismatch") {
 			return false, err
 		}
-		return true, err
+		if err != nil {
+			return true, err
+		}
+		if jerr := json.Unmarshal(lastJSONLine(out), &r); jerr == nil && r.Code == sdkerrors.ErrWrongSequence.ABCICode() {
+			return false, fmt.Errorf("tx %s: %s", args[0], r.RawLog)
+		}
+		return true, nil
 	})
 	if err != nil {
 		return TxResult{}, err
-	}
-	var r struct {
-		TxHash string `json:"txhash"`
-		Code   uint32 `json:"code"`
-		RawLog string `json:"raw_log"`
 	}
 	if err := json.Unmarshal(lastJSONLine(out), &r); err != nil || r.TxHash == "" {
 		return TxResult{}, fmt.Errorf("tx %s: no tx hash in %q", args[0], out)
