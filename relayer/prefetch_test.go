@@ -1,0 +1,191 @@
+package relayer
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	sdkmath "cosmossdk.io/math"
+	"github.com/cosmos/cosmos-sdk/crypto/keys/secp256k1"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+	apptypes "github.com/pokt-network/poktroll/x/application/types"
+	servicetypes "github.com/pokt-network/poktroll/x/service/types"
+	sessiontypes "github.com/pokt-network/poktroll/x/session/types"
+	sharedtypes "github.com/pokt-network/poktroll/x/shared/types"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shannon-ops/pocket-relay-miner/cache"
+	"github.com/shannon-ops/pocket-relay-miner/query"
+	"github.com/shannon-ops/pocket-relay-miner/query/querytest"
+	"github.com/shannon-ops/pocket-relay-miner/transport"
+	"github.com/shannon-ops/pocket-relay-miner/transport/redistest"
+)
+
+// cachedChain is the relayer's production chain view (cache.Chain over a real Redis) in front
+// of a fake node that holds the fixture's application, gateway and supplier. querytest
+// sessions are 4 blocks long: [1,4], [5,8], [9,12], ...
+type cachedChain struct {
+	node *querytest.Chain
+}
+
+// withCachedChain makes the fixture use a cache.Chain over a fake node; delay, if set, is
+// added to every query the node answers (to measure what a cold lookup costs).
+func withCachedChain(cc *cachedChain, delay time.Duration) fixtureOption {
+	return func(f *fixture) {
+		t := f.t
+		node := querytest.Start(t)
+		stake := sdk.NewCoin("upokt", sdkmath.NewInt(1_000_000))
+		node.SetApplication(apptypes.Application{Address: f.app, Stake: &stake, DelegateeGatewayAddresses: []string{f.gw},
+			ServiceConfigs: []*sharedtypes.ApplicationServiceConfig{{ServiceId: testService}}})
+		node.SetAccount(f.app, 1, 0, f.appKey.PubKey().(*secp256k1.PubKey))
+		node.SetAccount(f.gw, 2, 0, f.gwKey.PubKey().(*secp256k1.PubKey))
+		sup := sharedtypes.Supplier{OperatorAddress: f.sup, OwnerAddress: f.sup,
+			Services: []*sharedtypes.SupplierServiceConfig{{ServiceId: testService}}}
+		node.SetSupplier(sup)
+		node.SetSession(f.app, testService, &sup)
+		node.SetService(sharedtypes.Service{Id: testService, ComputeUnitsPerRelay: 7})
+		node.SetDifficulty(servicetypes.RelayMiningDifficulty{ServiceId: testService, TargetHash: f.chain.target})
+		q, err := query.New(query.Config{GRPCAddr: node.Addr, Insecure: true, BackoffBase: time.Millisecond, MaxRetries: 2}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = q.Close() })
+		rdb := redistest.Start(t).Client()
+		t.Cleanup(func() { _ = rdb.Close() })
+		var querier cache.Querier = q
+		if delay > 0 {
+			querier = slowQuerier{q, delay}
+		}
+		c, err := cache.NewChain(cache.NewHub(rdb, transport.MustKeys("t"), prometheus.NewRegistry()), querier, cache.ChainOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.realChain, cc.node = c, node
+	}
+}
+
+// at moves the node and the relayer to height h.
+func (cc *cachedChain) at(f *fixture, h int64) {
+	cc.node.SetLastHeight(h)
+	f.heights.h.Store(h)
+}
+
+// sessionRequest is a relay of the querytest session starting at start.
+func (f *fixture) sessionRequest(start int64) *servicetypes.RelayRequest {
+	return f.request(func(r *servicetypes.RelayRequest) {
+		h := r.Meta.SessionHeader
+		h.SessionId = querytest.SessionID(f.app, testService, start)
+		h.SessionStartBlockHeight, h.SessionEndBlockHeight = start, start+3
+	})
+}
+
+func TestPrefetchedSessionNeedsNoChainQuery(t *testing.T) {
+	ctx := context.Background()
+	for _, prefetch := range []bool{true, false} {
+		var cc cachedChain
+		f := newFixture(t, withCachedChain(&cc, 0))
+		// A relay of session [5,8] makes (app, service) active.
+		cc.at(f, 6)
+		if _, err := f.srv.v.validate(ctx, f.sessionRequest(5)); err != nil {
+			t.Fatalf("relay of the current session: %v", err)
+		}
+		p := f.srv.prefetch
+		cc.at(f, 8) // last block: the rings of [9,12]
+		if prefetch {
+			p.run(ctx, 6, 8)
+		}
+		cc.at(f, 9) // first block of [9,12]
+		if prefetch {
+			p.run(ctx, 8, 9)
+		}
+		req := f.sessionRequest(9)
+		before := cc.node.TotalCalls()
+		if _, err := f.srv.v.validate(ctx, req); err != nil {
+			t.Fatalf("prefetch %v: first relay of the next session: %v", prefetch, err)
+		}
+		queries := cc.node.TotalCalls() - before
+		switch {
+		case prefetch && queries != 0:
+			t.Errorf("after the prefetch the first relay of the next session made %d chain queries, want 0", queries)
+		case !prefetch && queries == 0: // the cold path this test guards really queries
+			t.Errorf("without prefetch the first relay made no chain query: the test proves nothing")
+		}
+		if prefetch {
+			if got := counterValue(p.ok[phaseSession]) + counterValue(p.ok[phaseRing]); got != 2 {
+				t.Errorf("prefetches ok = %v, want 2 (one ring, one session)", got)
+			}
+		}
+	}
+}
+
+// Heights inside a session prefetch nothing but the shared params; a session seen first after
+// its first block (the feed skipped it) is still prefetched.
+func TestPrefetchPhases(t *testing.T) {
+	ctx := context.Background()
+	var cc cachedChain
+	f := newFixture(t, withCachedChain(&cc, 0))
+	cc.at(f, 6)
+	if _, err := f.srv.v.validate(ctx, f.sessionRequest(5)); err != nil {
+		t.Fatal(err)
+	}
+	p := f.srv.prefetch
+	p.run(ctx, 6, 7)
+	if cc.node.Calls(querytest.MethodGetSession) != 1 || counterValue(p.ok[phaseSession])+counterValue(p.ok[phaseRing]) != 0 {
+		t.Fatalf("mid-session height prefetched something")
+	}
+	cc.at(f, 10) // block 9 never seen
+	p.run(ctx, 7, 10)
+	if got := counterValue(p.ok[phaseSession]); got != 1 {
+		t.Fatalf("session prefetches = %v, want 1", got)
+	}
+	before := cc.node.TotalCalls()
+	if _, err := f.srv.v.validate(ctx, f.sessionRequest(9)); err != nil {
+		t.Fatal(err)
+	}
+	// The relay asks the params at height 10 (for the session containing it): prefetched too.
+	if n := cc.node.TotalCalls() - before; n != 0 {
+		t.Errorf("first relay after a skipped start made %d chain queries, want 0", n)
+	}
+}
+
+// A failing lookup is counted and does not stop the other pairs.
+func TestPrefetchFailureCounted(t *testing.T) {
+	ctx := context.Background()
+	var cc cachedChain
+	f := newFixture(t, withCachedChain(&cc, 0))
+	cc.at(f, 6)
+	if _, err := f.srv.v.validate(ctx, f.sessionRequest(5)); err != nil {
+		t.Fatal(err)
+	}
+	// A second active pair whose application the chain does not know.
+	stranger := sessiontypes.SessionHeader{ApplicationAddress: addr(key("stranger")), ServiceId: testService, SessionId: "x"}
+	f.srv.v.sessions.Store(sessionKey{"x", f.sup}, &sessionEntry{header: stranger, claimOpen: 100})
+	cc.at(f, 9)
+	f.srv.prefetch.run(ctx, 8, 9)
+	p := f.srv.prefetch
+	if ok, failed := counterValue(p.ok[phaseSession]), counterValue(p.failed[phaseSession]); ok != 1 || failed != 1 {
+		t.Errorf("prefetches ok=%v failed=%v, want 1 and 1", ok, failed)
+	}
+}
+
+// tick runs one prefetch at a time in the background and stop waits for it.
+func TestPrefetchTickRunsInBackground(t *testing.T) {
+	var cc cachedChain
+	f := newFixture(t, withCachedChain(&cc, 0))
+	cc.at(f, 6)
+	if _, err := f.srv.v.validate(context.Background(), f.sessionRequest(5)); err != nil {
+		t.Fatal(err)
+	}
+	p := f.srv.prefetch
+	p.tick(9) // before start: nothing
+	p.start(context.Background())
+	p.last = 8
+	cc.at(f, 9)
+	p.tick(9)
+	p.wg.Wait() // the run finishes; stop would cancel it
+	p.stop()
+	if got := counterValue(p.ok[phaseSession]); got != 1 {
+		t.Fatalf("session prefetches after tick = %v, want 1", got)
+	}
+	p.tick(9) // same height again: nothing (and no goroutine left behind: goleak)
+}
