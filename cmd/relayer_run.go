@@ -128,6 +128,7 @@ func buildRelayer(cfg *config.Relayer, log zerolog.Logger, reg *prometheus.Regis
 	st.srv, err = relayer.New(cfg, relayer.Deps{
 		Chain: chain, Heights: heights{st.feed}, Keys: relayer.Keys(st.keys), Verifier: ring.New(ring.Config{}),
 		Meter: mtr, Publisher: st.backlog, Backends: backends, Registerer: reg, Log: log, Ready: cond.Set,
+		Blocks: func() relayer.BlockStream { return st.feed.Subscribe(blocks.SubscribeOptions{}) },
 	})
 	if err != nil {
 		return nil, usageError{err}

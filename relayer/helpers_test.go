@@ -221,6 +221,7 @@ type fixture struct {
 	cfg                   *config.Relayer
 	realMeter             Meter // replaces the fake meter when an option sets it
 	realChain             Chain // replaces the fake chain when an option sets it
+	blocks                func() BlockStream
 }
 
 func addr(k *secp256k1.PrivKey) string { return sdk.AccAddress(k.PubKey().Address()).String() }
@@ -285,7 +286,7 @@ func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 		Chain: chain, Heights: f.heights, Verifier: verifier, Meter: m, Publisher: f.pub,
 		Keys:       keyStore{f.sup: f.signer, f.other: &countingSigner{key: f.otherSupKey}},
 		Backends:   map[string]map[config.RPCType]Backend{testService: {config.RPCJSONRPC: f.backend, config.RPCREST: f.backend}},
-		Registerer: f.reg, Log: zerolog.Nop(),
+		Registerer: f.reg, Log: zerolog.Nop(), Blocks: f.blocks,
 	})
 	if err != nil {
 		t.Fatal(err)

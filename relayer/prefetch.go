@@ -49,22 +49,24 @@ var phaseNames = [numPhases]string{"ring", "session"}
 
 type pair struct{ app, service string }
 
-// prefetcher runs one prefetch at a time, started by tick from housekeeping.
+// prefetcher runs one prefetch at a time: for each block of the stream when there is one
+// (follow), else started by tick from housekeeping.
 type prefetcher struct {
-	v   *validator
-	log zerolog.Logger
+	v      *validator
+	blocks func() BlockStream // nil: housekeeping ticks
+	log    zerolog.Logger
 
 	ctx    context.Context // set by start; nil until then: tick does nothing
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	busy   atomic.Bool
-	last   int64 // last height a prefetch was started for; housekeeping goroutine only
+	last   int64 // last height a prefetch was started for; tick's caller only
 
 	ok, failed [numPhases]prometheus.Counter
 	duration   [numPhases]prometheus.Observer
 }
 
-func newPrefetcher(v *validator, reg prometheus.Registerer, log zerolog.Logger) (*prefetcher, error) {
+func newPrefetcher(v *validator, blocks func() BlockStream, reg prometheus.Registerer, log zerolog.Logger) (*prefetcher, error) {
 	total := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "relayminer", Name: "prefetches_total",
 		Help: "(application, service) pairs whose next session was looked up ahead of its first relay, by phase (ring: last block of a session; session: first block of the next) and outcome.",
@@ -79,7 +81,7 @@ func newPrefetcher(v *validator, reg prometheus.Registerer, log zerolog.Logger) 
 			return nil, err
 		}
 	}
-	p := &prefetcher{v: v, log: log}
+	p := &prefetcher{v: v, blocks: blocks, log: log}
 	for ph := range numPhases {
 		p.ok[ph] = total.WithLabelValues(phaseNames[ph], "ok")
 		p.failed[ph] = total.WithLabelValues(phaseNames[ph], "failed")
@@ -88,9 +90,42 @@ func newPrefetcher(v *validator, reg prometheus.Registerer, log zerolog.Logger) 
 	return p, nil
 }
 
-// start enables tick; prefetches run under ctx until stop.
+// start enables tick, or follows the block stream; prefetches run under ctx until stop.
 func (p *prefetcher) start(ctx context.Context) {
 	p.ctx, p.cancel = context.WithCancel(ctx)
+	if p.blocks == nil {
+		return
+	}
+	sub := p.blocks()
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer sub.Close()
+		p.follow(p.ctx, sub)
+	}()
+}
+
+// follow runs a prefetch for every block read, one after the other. A stream that keeps only
+// the newest block skips the heights that came during a long run; run's prev handles that.
+func (p *prefetcher) follow(ctx context.Context, sub BlockStream) {
+	var prev int64
+	for {
+		b, err := sub.Next(ctx)
+		if err != nil {
+			return // ctx ended or the stream closed
+		}
+		if b.Height > prev {
+			p.run(ctx, prev, b.Height)
+			prev = b.Height
+		}
+	}
+}
+
+// poll is housekeeping's hook: it ticks unless blocks are followed.
+func (p *prefetcher) poll(cur int64) {
+	if p.blocks == nil {
+		p.tick(cur)
+	}
 }
 
 // stop cancels a prefetch in flight and waits for it.

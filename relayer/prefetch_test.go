@@ -189,3 +189,61 @@ func TestPrefetchTickRunsInBackground(t *testing.T) {
 	}
 	p.tick(9) // same height again: nothing (and no goroutine left behind: goleak)
 }
+
+// chanStream is a BlockStream fed by a test; each Next after the first reports on read that
+// the block before it was handled.
+type chanStream struct {
+	blocks chan query.Block
+	read   chan struct{}
+	closed chan struct{}
+}
+
+func (s *chanStream) Next(ctx context.Context) (query.Block, error) {
+	s.read <- struct{}{}
+	select {
+	case b := <-s.blocks:
+		return b, nil
+	case <-ctx.Done():
+		return query.Block{}, ctx.Err()
+	}
+}
+
+func (s *chanStream) Close() { close(s.closed) }
+
+// With a block stream the prefetch follows blocks as they come, housekeeping does not tick,
+// and Serve's end closes the stream.
+func TestPrefetchFollowsBlocks(t *testing.T) {
+	ctx := context.Background()
+	var cc cachedChain
+	stream := &chanStream{blocks: make(chan query.Block), read: make(chan struct{}), closed: make(chan struct{})}
+	f := newFixture(t, withCachedChain(&cc, 0), func(f *fixture) {
+		f.blocks = func() BlockStream { return stream }
+	})
+	cc.at(f, 6)
+	if _, err := f.srv.v.validate(ctx, f.sessionRequest(5)); err != nil {
+		t.Fatal(err)
+	}
+	p := f.srv.prefetch
+	p.start(ctx)
+	p.poll(6) // housekeeping: ignored while following
+	for _, h := range []int64{7, 8, 9} {
+		<-stream.read
+		cc.at(f, h)
+		stream.blocks <- query.Block{Height: h}
+	}
+	<-stream.read // block 9 handled
+	// Block 7, the first one read, counts as the first of [5,8]: its session is prefetched
+	// (from the cache) too.
+	if ring, session := counterValue(p.ok[phaseRing]), counterValue(p.ok[phaseSession]); ring != 1 || session != 2 {
+		t.Errorf("prefetches ring=%v session=%v, want 1 and 2", ring, session)
+	}
+	before := cc.node.TotalCalls()
+	if _, err := f.srv.v.validate(ctx, f.sessionRequest(9)); err != nil {
+		t.Fatal(err)
+	}
+	if n := cc.node.TotalCalls() - before; n != 0 {
+		t.Errorf("first relay of the next session made %d chain queries, want 0", n)
+	}
+	p.stop()
+	<-stream.closed
+}

@@ -34,6 +34,9 @@ type Deps struct {
 	// Ready receives the relayer's readiness (block height known, every service has a healthy
 	// backend) about once a second while Run runs. Optional.
 	Ready func(ok bool, reason string)
+	// Blocks subscribes to new blocks, so the next session is prefetched the moment its first
+	// block is known (prefetch.go). Optional: without it, housekeeping's one-second tick does.
+	Blocks func() BlockStream
 }
 
 // Server serves HTTP relays (HTTP/1.1 and h2c on one port).
@@ -93,7 +96,7 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 	if err := d.Registerer.Register(s.v.rings.refreshes); err != nil {
 		return nil, fmt.Errorf("relayer metrics: %w", err)
 	}
-	if s.prefetch, err = newPrefetcher(s.v, d.Registerer, d.Log); err != nil {
+	if s.prefetch, err = newPrefetcher(s.v, d.Blocks, d.Registerer, d.Log); err != nil {
 		return nil, fmt.Errorf("relayer metrics: %w", err)
 	}
 	if s.recheck, err = newRecheck(cfg.RingRecheck.SampleRate, d.Registerer); err != nil {
@@ -189,7 +192,7 @@ func (s *Server) Close() { s.ws.shutdown(); s.prefetch.stop(); s.post.StopAndWai
 func (s *Server) housekeeping() {
 	cur := s.heights.Height()
 	if cur > 0 {
-		s.prefetch.tick(cur) // before prune: it reads the pairs of the session that just ended
+		s.prefetch.poll(cur) // before prune: it reads the pairs of the session that just ended
 		s.v.prune(cur)
 		s.ws.expire(cur)
 		if p, ok := s.meter.(interface{ prune(int64) }); ok {
