@@ -61,6 +61,10 @@ type prefetcher struct {
 	wg     sync.WaitGroup
 	busy   atomic.Bool
 	last   int64 // last height a prefetch was started for; tick's caller only
+	// ringPairs are the pairs of the last ring step, kept for the session step: housekeeping
+	// may prune their sessions at the new session's first block (claim window open offset 0)
+	// before the session step reads them. Read and written by run only, one run at a time.
+	ringPairs []pair
 
 	ok, failed [numPhases]prometheus.Counter
 	duration   [numPhases]prometheus.Observer
@@ -176,6 +180,12 @@ func (p *prefetcher) run(ctx context.Context, prev, cur int64) {
 		return
 	}
 	pairs := p.v.activePairs()
+	if phase == phaseRing {
+		p.ringPairs = pairs
+	} else {
+		pairs = union(pairs, p.ringPairs)
+		p.ringPairs = nil
+	}
 	if len(pairs) == 0 {
 		return
 	}
@@ -235,4 +245,18 @@ func (v *validator) activePairs() []pair {
 		out = append(out, pr)
 	}
 	return out
+}
+
+// union is a with the pairs of b it lacks.
+func union(a, b []pair) []pair {
+	seen := make(map[pair]struct{}, len(a))
+	for _, pr := range a {
+		seen[pr] = struct{}{}
+	}
+	for _, pr := range b {
+		if _, ok := seen[pr]; !ok {
+			a = append(a, pr)
+		}
+	}
+	return a
 }

@@ -247,3 +247,32 @@ func TestPrefetchFollowsBlocks(t *testing.T) {
 	p.stop()
 	<-stream.closed
 }
+
+// The session step also covers the pairs of the ring step whose sessions were pruned in
+// between: with a claim window open offset of 0, housekeeping prunes them at the very block
+// the session step runs for.
+func TestPrefetchKeepsRingPairsAcrossPrune(t *testing.T) {
+	ctx := context.Background()
+	var cc cachedChain
+	f := newFixture(t, withCachedChain(&cc, 0))
+	cc.at(f, 6)
+	if _, err := f.srv.v.validate(ctx, f.sessionRequest(5)); err != nil {
+		t.Fatal(err)
+	}
+	p := f.srv.prefetch
+	cc.at(f, 8)
+	p.run(ctx, 6, 8)
+	f.srv.v.sessions.Clear() // what prune does when the claim window opens at block 9
+	cc.at(f, 9)
+	p.run(ctx, 8, 9)
+	if got := counterValue(p.ok[phaseSession]); got != 1 {
+		t.Fatalf("session prefetches = %v, want 1", got)
+	}
+	before := cc.node.TotalCalls()
+	if _, err := f.srv.v.validate(ctx, f.sessionRequest(9)); err != nil {
+		t.Fatal(err)
+	}
+	if n := cc.node.TotalCalls() - before; n != 0 {
+		t.Errorf("first relay of the next session made %d chain queries, want 0", n)
+	}
+}
