@@ -19,12 +19,14 @@ import (
 // (application, service) the relayer verified a session of, so the first relays of the next
 // session find everything in the L1 cache (and the other relayers of the fleet in L2).
 //
-// When: poktroll v0.1.35 x/session keeper GetSession refuses a block height above the last
-// committed one, and the session of a height is hydrated from the block hash at its start, so
-// the next session cannot be read before its first block is committed. Two steps follow:
+// When: poktroll v0.1.35 (x/session/keeper/session_hydrator.go) refuses a session for a
+// height above the last committed block, and derives the session id from the block hash at
+// the session start, so the next session cannot be read before its first block is committed.
+// Two steps follow:
 //   - at the last block of a session, the ring of each application at the next session's end
-//     height (the application is current state and member keys never change, so only the
-//     ring's expected members can be read early);
+//     height: a ring is built from the application's current state, as the first relay would
+//     build it, so it can be built a block early (a delegation in between is caught by the
+//     ring refresh, ringrefresh.go);
 //   - at the first block of a session, the session itself, the shared params, CUPR and
 //     difficulty at its start height, and the ring again (cached unless the step above was
 //     missed).
