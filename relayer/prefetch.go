@@ -23,13 +23,15 @@ import (
 // height above the last committed block, and derives the session id from the block hash at
 // the session start, so the next session cannot be read before its first block is committed.
 // Two steps follow:
-//   - at the last block of a session, the ring of each application at the next session's end
-//     height: a ring is built from the application's current state, as the first relay would
-//     build it, so it can be built a block early (a delegation in between is caught by the
-//     ring refresh, ringrefresh.go);
-//   - at the first block of a session, the session itself, the shared params, CUPR and
-//     difficulty at its start height, and the ring again (cached unless the step above was
-//     missed).
+//   - at the last block of a session, what the ring of each application at the next session's
+//     end height is built from: the application, its members' public keys and the prepared
+//     curve tables (ring.Verifier's cache, by member set). The ring itself is not stored yet:
+//     a ring is kept for the whole session, and one built from the state a block before the
+//     session could still hold a gateway that undelegates at its first block, which
+//     poktroll's ring at the session end height no longer has;
+//   - at the first block of a session, the ring (from the steps above: cached lookups, no
+//     curve work unless the members changed), the session itself, the shared params, CUPR
+//     and difficulty at its start height.
 // Gateways learn of the new block at the same time as we do and still have their own session
 // query to make before they sign a relay, so the lookups are usually done, or in flight and
 // shared through the caches' single flight, when the first relay arrives.
@@ -175,7 +177,7 @@ func (p *prefetcher) run(ctx context.Context, prev, cur int64) {
 		phase = phaseSession
 	case cur == end:
 		// The params of the next session are only final once it starts; a change taking
-		// effect then at worst wastes one ring, which the session step rebuilds.
+		// effect then at worst wastes the ring warm-up of this step.
 		phase, start = phaseRing, end+1
 		end = sharedtypes.GetSessionEndHeight(params, start)
 	default:
@@ -218,11 +220,16 @@ func (p *prefetcher) run(ctx context.Context, prev, cur int64) {
 
 // one does for pr what validateSlow will ask of the chain for the session [start, end].
 func (p *prefetcher) one(ctx context.Context, phase prefetchPhase, pr pair, start, end, claimOpen int64) error {
-	if _, err := p.v.rings.get(ctx, pr.app, end, claimOpen); err != nil {
+	if phase == phaseRing {
+		keys, err := p.v.rings.memberKeys(ctx, pr.app, end)
+		if err != nil {
+			return err
+		}
+		_, err = p.v.verifier.PrepareRing(keys) // warms the verifier's cache; not kept here
 		return err
 	}
-	if phase == phaseRing {
-		return nil
+	if _, err := p.v.rings.get(ctx, pr.app, end, claimOpen); err != nil {
+		return err
 	}
 	if _, err := p.v.chain.Session(ctx, pr.app, pr.service, start); err != nil {
 		return err

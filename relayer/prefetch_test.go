@@ -276,3 +276,34 @@ func TestPrefetchKeepsRingPairsAcrossPrune(t *testing.T) {
 		t.Errorf("first relay of the next session made %d chain queries, want 0", n)
 	}
 }
+
+// The ring step reads what the next ring is built from but keeps no ring: one built a block
+// before the session could keep a gateway that undelegates at its first block for the whole
+// session. The session step keeps it.
+func TestPrefetchRingStepKeepsNoRing(t *testing.T) {
+	ctx := context.Background()
+	var cc cachedChain
+	f := newFixture(t, withCachedChain(&cc, 0))
+	cc.at(f, 6)
+	if _, err := f.srv.v.validate(ctx, f.sessionRequest(5)); err != nil {
+		t.Fatal(err)
+	}
+	p, next := f.srv.prefetch, ringKey{f.app, 12}
+	cc.at(f, 8)
+	p.run(ctx, 6, 8)
+	if _, ok := f.srv.v.rings.m.Load(next); ok {
+		t.Fatal("the ring step stored the next session's ring")
+	}
+	appCalls := func() int { return cc.node.Calls(querytest.MethodApplication) + cc.node.Calls(querytest.MethodAccount) }
+	before := appCalls()
+	cc.at(f, 9)
+	p.run(ctx, 8, 9)
+	if _, ok := f.srv.v.rings.m.Load(next); !ok {
+		t.Fatal("the session step did not store the session's ring")
+	}
+	// The application and member keys come from the cache: the session step asks the chain
+	// only for the params at 9, the session, CUPR and difficulty.
+	if n := appCalls() - before; n != 0 {
+		t.Errorf("the session step made %d application/account queries, want 0", n)
+	}
+}
