@@ -128,6 +128,7 @@ func buildRelayer(cfg *config.Relayer, log zerolog.Logger, reg *prometheus.Regis
 		Chain: chain, Heights: heights{st.feed}, Keys: relayer.Keys(st.keys), Verifier: ring.New(ring.Config{}),
 		Meter: mtr, Publisher: st.backlog, Backends: backends, Registerer: reg, Log: log, Ready: cond.Set,
 		RedisUp: st.redis.Up, KeysLoaded: func() bool { return len(st.keys.Addresses()) > 0 },
+		Blocks: func() relayer.BlockStream { return st.feed.Subscribe(blocks.SubscribeOptions{}) },
 	})
 	if err != nil {
 		return nil, usageError{err}

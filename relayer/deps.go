@@ -11,6 +11,7 @@ import (
 	sdktypes "github.com/pokt-network/shannon-sdk/types"
 
 	"github.com/shannon-ops/pocket-relay-miner/keys"
+	"github.com/shannon-ops/pocket-relay-miner/query"
 	"github.com/shannon-ops/pocket-relay-miner/relayer/meter"
 	"github.com/shannon-ops/pocket-relay-miner/transport"
 )
@@ -35,6 +36,13 @@ type Chain interface {
 	CUPRAt(ctx context.Context, service string, height int64) (uint64, error)
 	// DifficultyAt returns the relay mining difficulty of service at height (the session start).
 	DifficultyAt(ctx context.Context, service string, height int64) (*servicetypes.RelayMiningDifficulty, error)
+}
+
+// BlockStream delivers new blocks, the newest first when the reader falls behind;
+// *blocks.Subscription implements it.
+type BlockStream interface {
+	Next(ctx context.Context) (query.Block, error)
+	Close()
 }
 
 // Heights reports the latest committed block height the process has seen; 0 while unknown.

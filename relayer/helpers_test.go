@@ -222,6 +222,8 @@ type fixture struct {
 	realMeter             Meter // replaces the fake meter when an option sets it
 	redisUp, keysLoaded   func() bool
 	ready                 func(bool, string) // Deps.Ready
+	realChain             Chain              // replaces the fake chain when an option sets it
+	blocks                func() BlockStream
 }
 
 func addr(k *secp256k1.PrivKey) string { return sdk.AccAddress(k.PubKey().Address()).String() }
@@ -277,12 +279,16 @@ func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	if f.realMeter != nil {
 		m = f.realMeter
 	}
+	var chain Chain = f.chain
+	if f.realChain != nil {
+		chain = f.realChain
+	}
 	verifier := ring.New(ring.Config{})
 	srv, err := New(f.cfg, Deps{
-		Chain: f.chain, Heights: f.heights, Verifier: verifier, Meter: m, Publisher: f.pub,
+		Chain: chain, Heights: f.heights, Verifier: verifier, Meter: m, Publisher: f.pub,
 		Keys:       keyStore{f.sup: f.signer, f.other: &countingSigner{key: f.otherSupKey}},
 		Backends:   map[string]map[config.RPCType]Backend{testService: {config.RPCJSONRPC: f.backend, config.RPCREST: f.backend}},
-		Registerer: f.reg, Log: zerolog.Nop(), RedisUp: f.redisUp, KeysLoaded: f.keysLoaded, Ready: f.ready,
+		Registerer: f.reg, Log: zerolog.Nop(), RedisUp: f.redisUp, KeysLoaded: f.keysLoaded, Ready: f.ready, Blocks: f.blocks,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -42,6 +42,9 @@ type Deps struct {
 	// KeysLoaded reports whether at least one supplier key is loaded; without one every relay
 	// is refused (unknown_supplier). Optional: nil leaves keys out of readiness.
 	KeysLoaded func() bool
+	// Blocks subscribes to new blocks, so the next session is prefetched the moment its first
+	// block is known (prefetch.go). Optional: without it, housekeeping's one-second tick does.
+	Blocks func() BlockStream
 }
 
 // Server serves HTTP relays (HTTP/1.1 and h2c on one port).
@@ -68,6 +71,7 @@ type Server struct {
 	streamLim       streamLimits  // transports.streaming
 	grpcTimeout     time.Duration // transports.grpc.timeout
 	recheck         *recheck      // ring_recheck: ring-go under the fast verifier (recheck.go)
+	prefetch        *prefetcher   // next-session lookups at session boundaries (prefetch.go)
 }
 
 // postTimeout bounds one relay's post-response work (optimistic validation, meter, publish).
@@ -104,6 +108,9 @@ func New(cfg *config.Relayer, d Deps) (*Server, error) {
 		return nil, fmt.Errorf("relayer metrics: %w", err)
 	}
 	if err := d.Registerer.Register(s.v.rings.refreshes); err != nil {
+		return nil, fmt.Errorf("relayer metrics: %w", err)
+	}
+	if s.prefetch, err = newPrefetcher(s.v, d.Blocks, d.Registerer, d.Log); err != nil {
 		return nil, fmt.Errorf("relayer metrics: %w", err)
 	}
 	if s.recheck, err = newRecheck(cfg.RingRecheck.SampleRate, d.Registerer); err != nil {
@@ -160,6 +167,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	s.prefetch.start(ctx)
 	s.housekeeping()
 	var serveErr error
 loop:
@@ -180,6 +188,7 @@ loop:
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	s.ws.shutdown() // hijacked WebSocket connections, which Shutdown does not track
+	s.prefetch.stop()
 	if serveErr == nil {
 		if e := <-errc; !errors.Is(e, http.ErrServerClosed) {
 			serveErr = e
@@ -191,12 +200,13 @@ loop:
 }
 
 // Close stops the post-response pool; for tests that use the handler without Serve.
-func (s *Server) Close() { s.ws.shutdown(); s.post.StopAndWait() }
+func (s *Server) Close() { s.ws.shutdown(); s.prefetch.stop(); s.post.StopAndWait() }
 
 // housekeeping prunes caches of finished sessions and updates readiness.
 func (s *Server) housekeeping() {
 	cur := s.heights.Height()
 	if cur > 0 {
+		s.prefetch.poll(cur) // before prune: it reads the pairs of the session that just ended
 		s.v.prune(cur)
 		s.ws.expire(cur)
 		if p, ok := s.meter.(interface{ prune(int64) }); ok {
