@@ -299,6 +299,7 @@ type wsMiner struct {
 	expect      int
 	wrongSigner atomic.Bool
 	closeAfter  atomic.Int32 // close each connection after this many frames (0: never)
+	closeFirst  atomic.Int32 // the first connections, this many, close at their first frame
 	upgrades    atomic.Int32
 	frames      atomic.Int32
 	srv         *httptest.Server
@@ -316,7 +317,7 @@ func newWSMiner(t *testing.T, expect int) *wsMiner {
 		if err != nil {
 			return
 		}
-		m.upgrades.Add(1)
+		nth := m.upgrades.Add(1)
 		m.wg.Add(1)
 		defer m.wg.Done()
 		defer ws.Close()
@@ -332,7 +333,7 @@ func newWSMiner(t *testing.T, expect int) *wsMiner {
 				return
 			}
 			n++
-			if ca := m.closeAfter.Load(); ca > 0 && n > ca {
+			if ca := m.closeAfter.Load(); (ca > 0 && n > ca) || nth <= m.closeFirst.Load() {
 				ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "session claim window opened"), time.Now().Add(time.Second))
 				return
 			}
@@ -412,6 +413,29 @@ func TestWebSocketReconnects(t *testing.T) {
 	}
 	if c.Dials() != 3 || resent != 2 || m.frames.Load() != 6 {
 		t.Fatalf("%d dials, %d resent, %d frames answered; want 3, 2, 6", c.Dials(), resent, m.frames.Load())
+	}
+}
+
+// TestWebSocketResendBounded: at a claim window every connection of the session closes, one
+// after the other, so a resent frame may find its new connection closing too: it is sent up to
+// wsSendAttempts times, then reported as a transport error.
+func TestWebSocketResendBounded(t *testing.T) {
+	for _, closing := range []int32{wsSendAttempts - 1, wsSendAttempts} {
+		chain := newFakeChain(t, "")
+		m := newWSMiner(t, 1)
+		m.closeFirst.Store(closing)
+		c := transportClient(t, chain, m.srv.URL, Payload{Transport: TransportWebSocket, Body: []byte(rpcBody)}, nil)
+		res, err := c.Do(t.Context())
+		if closing < wsSendAttempts {
+			if err != nil || !res.SignatureVerified || !res.Resent || c.Dials() != int64(closing)+1 {
+				t.Fatalf("%d closing connections: %v, verified %v, resent %v, %d dials", closing, err, res.SignatureVerified, res.Resent, c.Dials())
+			}
+			continue
+		}
+		wantCategory(t, err, CategoryTransport, "")
+		if c.Dials() != wsSendAttempts {
+			t.Fatalf("%d dials for %d attempts", c.Dials(), wsSendAttempts)
+		}
 	}
 }
 

@@ -270,9 +270,14 @@ func (c *wsConn) closeErr() error {
 	return c.err
 }
 
+// wsSendAttempts bounds how often one frame is sent when its connection closes before any
+// answer. At a session's claim window the relay miner closes every connection of the session,
+// not all at once, so a resent frame may land on another connection that is about to close.
+const wsSendAttempts = 3
+
 // doWebSocket sends one frame in session st and verifies its responses; a frame whose
 // connection closed before any answer is built again, in the session current by then, and
-// sent once more.
+// sent again, up to wsSendAttempts times in all.
 func (c *Client) doWebSocket(ctx context.Context, st *sessionState, res *Result) error {
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
@@ -293,7 +298,7 @@ func (c *Client) doWebSocket(ctx context.Context, st *sessionState, res *Result)
 		msgs, err := conn.exchange(ctx, body, c.cfg.Expect, c.cfg.Timeout)
 		res.Timings.Network = time.Since(start)
 		if errors.Is(err, errWSClosed) {
-			if attempt == 0 && ctx.Err() == nil {
+			if attempt+1 < wsSendAttempts && ctx.Err() == nil {
 				res.Resent = true
 				continue
 			}
