@@ -9,7 +9,7 @@ require (
 	github.com/HdrHistogram/hdrhistogram-go v1.1.2
 	github.com/alitto/pond/v2 v2.7.1
 	github.com/cometbft/cometbft v0.38.21
-	github.com/cosmos/cosmos-sdk v0.53.7
+	github.com/cosmos/cosmos-sdk v0.53.7 // built as v0.53.0: see its replace below
 	github.com/cosmos/gogoproto v1.7.2
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1
 	github.com/fsnotify/fsnotify v1.10.1
@@ -27,12 +27,12 @@ require (
 	github.com/rs/zerolog v1.35.1
 	github.com/spf13/cobra v1.10.2
 	go.uber.org/goleak v1.3.0
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.57.0
 	golang.org/x/sync v0.24.0
 	golang.org/x/term v0.46.0
 	google.golang.org/grpc v1.82.1
 	google.golang.org/protobuf v1.36.12
-	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
@@ -237,7 +237,6 @@ require (
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.1 // indirect
 	go.yaml.in/yaml/v2 v2.4.4 // indirect
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/arch v0.17.0 // indirect
 	golang.org/x/exp v0.0.0-20251219203646-944ab1f22d93 // indirect
 	golang.org/x/net v0.59.0 // indirect
@@ -259,10 +258,22 @@ require (
 
 tool github.com/pokt-network/poktroll/cmd/pocketd
 
+// The replaces below are what makes poktroll v0.1.35 build and run from the module proxy
+// (measured on this project's machines; see the GO-MODULES notes in the shared docs).
+
+// The proxy serves only this shannon-sdk pseudo-version; the one poktroll v0.1.35 pins is refused.
 replace github.com/pokt-network/shannon-sdk => github.com/pokt-network/shannon-sdk v0.0.0-20250926214315-b721a0025673
 
+// v0.53.0 is the cosmos-sdk that is built: that shannon-sdk uses query.PaginationMaxLimit,
+// which v0.53.7 removed. The require above cannot say v0.53.0: poktroll v0.1.35 requires
+// v0.53.7, minimal version selection keeps the highest requirement and `go mod tidy` writes
+// it back, so the require names the selected version and this replace names the built one.
 replace github.com/cosmos/cosmos-sdk => github.com/cosmos/cosmos-sdk v0.53.0
 
+// Without this goleveldb a built pocketd starts but fails every state query
+// ("failed to load state at height N; version does not exist").
 replace github.com/syndtr/goleveldb => github.com/syndtr/goleveldb v1.0.1-0.20210819022825-2ae1ddf74ef7
 
+// nhooyr.io/websocket is continued, same API, as github.com/coder/websocket; this is one of the
+// lines GO-MODULES.md lists as needed for poktroll v0.1.35 to build.
 replace nhooyr.io/websocket => github.com/coder/websocket v1.8.6

@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shannon-ops/pocket-relay-miner/config"
+	"github.com/shannon-ops/pocket-relay-miner/inspect"
 	"github.com/shannon-ops/pocket-relay-miner/transport"
-	"github.com/shannon-ops/pocket-relay-miner/transport/inspect"
 )
 
 // defaultDebugRedisURL is used when neither --redis-url nor --config names Redis.

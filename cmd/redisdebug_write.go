@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/shannon-ops/pocket-relay-miner/transport/inspect"
+	"github.com/shannon-ops/pocket-relay-miner/inspect"
 )
 
 // confirm asks question on stderr and reads the answer from stdin; only "y" or "yes" agrees.

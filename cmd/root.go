@@ -34,6 +34,7 @@ func NewRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newVersionCmd(), newRelayerCmd(), newMinerCmd(), newRelayCmd(), newRedisDebugCmd(), newConfigCmd())
+	enforceUsage(root)
 	return root
 }
 

@@ -3,7 +3,7 @@ package convert
 import (
 	"fmt"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // HA reads a config of the HA relay miner (kind "ha-relayer" or "ha-miner"). Its key set is

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"slices"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/shannon-ops/pocket-relay-miner/config"
 )

@@ -3,7 +3,7 @@ package convert
 import (
 	"strconv"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // keyWalk records which key paths a file holds and which of them its source does not know.

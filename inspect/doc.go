@@ -2,6 +2,10 @@
 // trees, relay streams, caches, leases, the relay meter and tx submissions. It backs the
 // `pocket-relay-miner redis-debug` commands.
 //
+// It lives at the top level, beside cmd, rather than under transport: it decodes values with
+// the readers of miner, cache and tx, and transport is the layer those are built on, so it may
+// not import them (transport's layering test enforces that).
+//
 // Every key and channel name comes from transport.Keys; key families are recognised by
 // matching a key against the constructor's own output with "*" in place of each variable
 // part, so a change of the layout changes this package with it. Values are decoded by the
