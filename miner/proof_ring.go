@@ -7,13 +7,13 @@ import (
 	"slices"
 
 	cryptotypes "github.com/cosmos/cosmos-sdk/crypto/types"
-	ringsecp "github.com/pokt-network/go-dleq/secp256k1"
 	"github.com/pokt-network/poktroll/pkg/crypto/protocol"
 	"github.com/pokt-network/poktroll/pkg/crypto/rings"
 	apptypes "github.com/pokt-network/poktroll/x/application/types"
 	servicetypes "github.com/pokt-network/poktroll/x/service/types"
-	ringgo "github.com/pokt-network/ring-go"
 	"github.com/pokt-network/smt"
+
+	"github.com/shannon-ops/pocket-relay-miner/relayer/ring"
 )
 
 // The relayer checks ring signatures with its own fast implementation (relayer/ring); the
@@ -104,7 +104,14 @@ func VerifyProofRelay(ctx context.Context, src RingSource, proofBz []byte) error
 	if err != nil {
 		return fmt.Errorf("%w: signable bytes: %w", ErrProofRelayRejected, err)
 	}
-	return ringGoVerify(members, hash, req.Meta.Signature)
+	// The relayer's ring-go reference check, the one its run-time recheck uses.
+	if err := ring.VerifyReference(members, hash, req.Meta.Signature); err != nil {
+		if errors.Is(err, ring.ErrReferenceRejected) {
+			return fmt.Errorf("%w: %w", ErrProofRelayRejected, err)
+		}
+		return err
+	}
+	return nil
 }
 
 // proofRelay is the relay in a compact closest proof, read as the chain reads it.
@@ -147,36 +154,4 @@ func expectedRing(ctx context.Context, src RingSource, appAddr string, end int64
 		keys = append(keys, pk.Bytes())
 	}
 	return keys, nil
-}
-
-// ringGoVerify is poktroll's check with ring-go: deserialize, subset of the expected ring,
-// Verify.
-func ringGoVerify(members [][]byte, msg [32]byte, sig []byte) (err error) {
-	defer func() { // ring-go panics on some malformed input: that is a rejection
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: panic: %v", ErrProofRelayRejected, p)
-		}
-	}()
-	curve := ringsecp.NewCurve()
-	expected := make(map[string]struct{}, len(members))
-	for i, k := range members {
-		p, err := curve.DecodeToPoint(k)
-		if err != nil {
-			return fmt.Errorf("ring member %d: %w", i, err)
-		}
-		expected[string(p.Encode())] = struct{}{}
-	}
-	rs := new(ringgo.RingSig)
-	if err := rs.Deserialize(curve, sig); err != nil {
-		return fmt.Errorf("%w: deserialize: %w", ErrProofRelayRejected, err)
-	}
-	for _, pk := range rs.PublicKeys() {
-		if _, ok := expected[string(pk.Encode())]; !ok {
-			return fmt.Errorf("%w: a signature key is not in the application's ring", ErrProofRelayRejected)
-		}
-	}
-	if !rs.Verify(msg) {
-		return fmt.Errorf("%w: verification failed", ErrProofRelayRejected)
-	}
-	return nil
 }
