@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // Ours is our relayer and miner (pocket-relay-miner) running as processes of the stack for
@@ -70,17 +71,22 @@ func (l *Localnet) StartOurs(ctx context.Context, bin string, relayerPort int) (
 	return ours, l.save()
 }
 
-// oursConfigs returns the config files of our relayer (serving on addr) and miner. Both carry
-// the chain's block time (pocket_node.block_time) and the miner pays its gas price.
-func (l *Localnet) oursConfigs(addr, relayerOps, minerOps string) (relayerCfg, minerCfg string) {
+// OursCommonConfig is the part our relayer and miner configs share on this chain: Redis with
+// keyPrefix, the node with the chain's block time, and keyNames from the test keyring.
+func (l *Localnet) OursCommonConfig(keyPrefix string, keyNames ...string) string {
 	c := l.Chain.withDefaults() // a state file from before Chain existed has none
-	common := fmt.Sprintf(`redis: {url: %q, key_prefix: localnet}
+	return fmt.Sprintf(`redis: {url: %q, key_prefix: %s}
 pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true, block_time: %s}
 keys:
   keyring: {backend: test, dir: %q, key_names: [%s]}
 logging: {level: info, format: console}
-`, l.RedisURL, l.RPCURL, l.GRPCAddr, c.BlockTime, l.Home, l.Accounts.Supplier.Name)
-	relayerCfg = common + fmt.Sprintf(`listen_addr: %s
+`, l.RedisURL, keyPrefix, l.RPCURL, l.GRPCAddr, c.BlockTime, l.Home, strings.Join(keyNames, ", "))
+}
+
+// OursRelayerConfig is our relayer's config on this chain: common (OursCommonConfig), serving
+// on addr with the backend-server as the service's jsonrpc backend, ops endpoints on ops.
+func (l *Localnet) OursRelayerConfig(common, addr, ops string) string {
+	return common + fmt.Sprintf(`listen_addr: %s
 services:
   %s:
     validation_mode: eager
@@ -90,7 +96,15 @@ meter: {enabled: true, fail_mode: closed}
 metrics: {enabled: true, addr: %s}
 health: {addr: %s}
 shutdown_timeout: 10s
-`, addr, l.ServiceID, l.BackendURL, relayerOps, relayerOps)
+`, addr, l.ServiceID, l.BackendURL, ops, ops)
+}
+
+// oursConfigs returns the config files of our relayer (serving on addr) and miner. Both carry
+// the chain's block time (pocket_node.block_time) and the miner pays its gas price.
+func (l *Localnet) oursConfigs(addr, relayerOps, minerOps string) (relayerCfg, minerCfg string) {
+	c := l.Chain.withDefaults()
+	common := l.OursCommonConfig("localnet", l.Accounts.Supplier.Name)
+	relayerCfg = l.OursRelayerConfig(common, addr, relayerOps)
 	minerCfg = common + fmt.Sprintf(`replica_id: localnet-miner-1
 leader: {lease_ttl: 6s, renew_interval: 2s, heartbeat_interval: 2s}
 consumer: {block_timeout: 500ms, reclaim_idle: 5s, reclaim_interval: 2s}

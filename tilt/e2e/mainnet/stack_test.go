@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -54,23 +53,8 @@ func startStack(ctx context.Context, l *localnet.Localnet, spec stackSpec) (*our
 	for i, k := range spec.keys {
 		names[i] = k.Name
 	}
-	common := fmt.Sprintf(`redis: {url: %q, key_prefix: %s}
-pocket_node: {rpc_url: %q, grpc_addr: %q, grpc_insecure: true, block_time: %s}
-keys:
-  keyring: {backend: test, dir: %q, key_names: [%s]}
-logging: {level: info, format: console}
-`, l.RedisURL, keyPrefix, l.RPCURL, l.GRPCAddr, l.Chain.BlockTime, l.Home, strings.Join(names, ", "))
-	relayerCfg := common + fmt.Sprintf(`listen_addr: %s
-services:
-  %s:
-    validation_mode: eager
-    backends:
-      jsonrpc: {url: %q, timeout: 10s}
-meter: {enabled: true, fail_mode: closed}
-metrics: {enabled: true, addr: %s}
-health: {addr: %s}
-shutdown_timeout: 10s
-`, addr, l.ServiceID, l.BackendURL, relayerOps, relayerOps)
+	common := l.OursCommonConfig(keyPrefix, names...)
+	relayerCfg := l.OursRelayerConfig(common, addr, relayerOps)
 	// A short supplier_recheck makes the miner notice a supplier's stake change within a
 	// session, as a long-running miner eventually does on mainnet.
 	minerCfg := common + fmt.Sprintf(`replica_id: mainnet-miner
